@@ -1,0 +1,35 @@
+package org.mlm4j.kernels.panama;
+
+import org.mlm4j.kernels.KernelProvider;
+import org.mlm4j.kernels.MatmulKernels;
+import org.mlm4j.kernels.OpsKernels;
+
+/** The Vector API kernels; loaded reflectively by {@link KernelProvider#get()} only. */
+public final class PanamaKernelProvider extends KernelProvider {
+    private final MatmulKernels matmul;
+    private final OpsKernels ops;
+
+    public PanamaKernelProvider() {
+        int bits = VectorConstants.VECTOR_BITS;
+        if (bits < 128) {
+            throw new UnsupportedOperationException("preferred vector size is " + bits + " bits, below 128");
+        }
+        this.matmul = new PanamaMatmulKernels();
+        this.ops = new PanamaOpsKernels();
+    }
+
+    @Override
+    public String name() {
+        return "panama-" + VectorConstants.VECTOR_BITS;
+    }
+
+    @Override
+    public MatmulKernels matmul() {
+        return matmul;
+    }
+
+    @Override
+    public OpsKernels ops() {
+        return ops;
+    }
+}

@@ -1,0 +1,21 @@
+package org.mlm4j.kernels.panama;
+
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector species every Panama kernel uses, derived from one width: the platform's preferred
+ * shape (which {@code -XX:MaxVectorSize} lowers) or {@code -Dmlm4j.vectorBits=128|256|512}.
+ * Vector-API statics live here, not in kernel classes, as in Lucene's PanamaVectorConstants.
+ */
+final class VectorConstants {
+    private VectorConstants() {
+    }
+
+    static final int VECTOR_BITS = Integer.getInteger("mlm4j.vectorBits", VectorShape.preferredShape().vectorBitSize());
+    static final VectorShape SHAPE = VectorShape.forBitSize(VECTOR_BITS);
+    static final VectorSpecies<Float> F = VectorSpecies.of(float.class, SHAPE);
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SHAPE);
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, SHAPE);
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, SHAPE);
+}
