@@ -9,136 +9,164 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A GGUF file (v2 or v3, little-endian) mapped read-only once; every tensor is a zero-copy slice
- * of the mapping. Layout (ggml's gguf.cpp): magic "GGUF", u32 version, u64 tensor count, u64
- * key/value count, the key/values, the tensor infos (name, u32 rank, u64 dims, u32 type, u64
- * offset relative to the data section), then padding to {@code general.alignment} (default 32)
- * and the data section. Every length and offset is checked against the file before use, so a
- * truncated or hostile file fails with a {@link GgufFormatException}, never a wild read or a huge
- * allocation.
+ * of the mapping, valid until {@link #close()}. Layout (ggml's gguf.cpp): magic "GGUF", u32
+ * version, u64 tensor count, u64 key/value count, the key/values (string key, u32 type, value),
+ * the tensor infos (string name, u32 rank, u64 dims, u32 ggml type, u64 offset relative to the
+ * data section), then padding to {@code general.alignment} (default 32) and the data section.
+ *
+ * <p>Every count, length and offset is checked against the file before it is used, so a truncated
+ * or hostile file fails with a {@link GgufFormatException} naming the byte offset and the reason,
+ * never with a read outside the file or an allocation larger than the file.
  */
 public final class GgufFile implements AutoCloseable {
     static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
     static final int DEFAULT_ALIGNMENT = 32;
+    static final int MAX_DIMS = 4; // GGML_MAX_DIMS
+    static final int MAX_NAME_BYTES = 64; // GGML_MAX_NAME, including ggml's terminating zero
 
     private final Path path;
     private final Arena arena;
     private final int version;
     private final GgufMetadata metadata;
     private final Map<String, Tensor> tensors;
+    private final Map<String, Long> tensorOffsets;
     private final long dataOffset;
     private final int alignment;
     private final long fileSize;
 
-    private GgufFile(Path path, Arena arena, int version, GgufMetadata metadata, Map<String, Tensor> tensors,
-                     long dataOffset, int alignment, long fileSize) {
+    private GgufFile(Path path, Arena arena, Parsed p, long fileSize) {
         this.path = path;
         this.arena = arena;
-        this.version = version;
-        this.metadata = metadata;
-        this.tensors = tensors;
-        this.dataOffset = dataOffset;
-        this.alignment = alignment;
+        this.version = p.version;
+        this.metadata = p.metadata;
+        this.tensors = p.tensors;
+        this.tensorOffsets = p.offsets;
+        this.dataOffset = p.dataOffset;
+        this.alignment = p.alignment;
         this.fileSize = fileSize;
     }
 
-    /** Maps and parses {@code path}. The tensors stay valid until {@link #close()}. */
+    private record Parsed(int version, GgufMetadata metadata, Map<String, Tensor> tensors, Map<String, Long> offsets,
+                          long dataOffset, int alignment) {
+    }
+
+    /**
+     * Maps and parses {@code path}.
+     *
+     * @throws GgufFormatException when the file is not a valid GGUF file
+     * @throws IOException when it cannot be read (missing, a directory, no permission)
+     */
     public static GgufFile open(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw new IOException(path + " is a directory, not a GGUF file");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
-            MemorySegment file = size == 0 ? MemorySegment.NULL.reinterpret(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return parse(path, arena, file);
+            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            return new GgufFile(path, arena, parse(file), size);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
         }
     }
 
-    private static GgufFile parse(Path path, Arena arena, MemorySegment file) {
+    private static Parsed parse(MemorySegment file) {
         Reader r = new Reader(file);
         int magic = r.u32("magic");
         if (magic != MAGIC) {
-            throw new GgufFormatException(0, "not a GGUF file (magic " + String.format("0x%08x", magic) + ")");
+            throw new GgufFormatException(0, "not a GGUF file (magic " + String.format("0x%08x", magic) + ", expected \"GGUF\")");
         }
         int version = r.u32("version");
         if (version != 2 && version != 3) {
-            if (Integer.reverseBytes(version) == 2 || Integer.reverseBytes(version) == 3) {
-                throw new GgufFormatException(4, "big-endian GGUF files are not supported");
+            int swapped = Integer.reverseBytes(version);
+            if (swapped == 2 || swapped == 3) {
+                throw new GgufFormatException(4, "big-endian GGUF files are not supported (convert it to little-endian)");
             }
             throw new GgufFormatException(4, "unsupported GGUF version " + Integer.toUnsignedString(version) + " (supported: 2, 3)");
         }
         long tensorCount = r.u64("tensor count");
         long kvCount = r.u64("key/value count");
-        // Each key/value takes at least 12 bytes and each tensor info at least 24: a count that
-        // cannot fit in the file is rejected before anything is allocated for it.
-        r.requireCount(kvCount, 12, "key/value count");
-        Map<String, Object> kv = new LinkedHashMap<>();
+        r.requireCount(kvCount, 8 + 4 + 1, "key/value count", 16);
+        Map<String, GgufType> types = new LinkedHashMap<>();
+        Map<String, Object> values = new LinkedHashMap<>();
+        Map<String, Long> keyOffsets = new HashMap<>();
         for (long i = 0; i < kvCount; i++) {
             long at = r.pos;
             String key = r.string("key");
-            int type = r.u32("value type of '" + key + "'");
-            Object value = r.value(type, key, 0);
-            if (kv.putIfAbsent(key, value) != null) {
+            if (types.containsKey(key)) {
                 throw new GgufFormatException(at, "duplicate metadata key '" + key + "'");
             }
+            GgufType type = r.type("value type of '" + key + "'");
+            values.put(key, r.value(type, key, 0));
+            types.put(key, type);
+            keyOffsets.put(key, at);
         }
-        GgufMetadata metadata = new GgufMetadata(kv);
+        GgufMetadata metadata = new GgufMetadata(types, values);
         int alignment = DEFAULT_ALIGNMENT;
         if (metadata.contains("general.alignment")) {
-            Object a = kv.get("general.alignment");
-            if (!(a instanceof Integer ai) || ai <= 0 || Integer.bitCount(ai) != 1) {
-                throw new GgufFormatException(0, "general.alignment must be a power-of-two u32, got " + a);
+            Object a = values.get("general.alignment");
+            if (types.get("general.alignment") != GgufType.UINT32 || Long.bitCount((Long) a) != 1) {
+                throw new GgufFormatException(keyOffsets.get("general.alignment"),
+                        "general.alignment must be a power-of-two u32, got " + types.get("general.alignment").shortName() + " " + a);
             }
-            alignment = ai;
+            alignment = (int) (long) (Long) a;
         }
-        r.requireCount(tensorCount, 24, "tensor count");
+        r.requireCount(tensorCount, 8 + 4 + 4 + 8, "tensor count", 8);
         List<TensorInfo> infos = new ArrayList<>();
+        Map<String, TensorInfo> byName = new HashMap<>();
         for (long i = 0; i < tensorCount; i++) {
-            infos.add(r.tensorInfo());
-        }
-        long dataOffset = alignUp(r.pos, alignment);
-        if (dataOffset > file.byteSize() && !infos.isEmpty()) {
-            throw new GgufFormatException(r.pos, "file ends before the tensor data section");
-        }
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        List<long[]> ranges = new ArrayList<>();
-        for (TensorInfo t : infos) {
-            if (tensors.containsKey(t.name)) {
+            TensorInfo t = r.tensorInfo();
+            if (byName.putIfAbsent(t.name, t) != null) {
                 throw new GgufFormatException(t.infoOffset, "duplicate tensor name '" + t.name + "'");
             }
+            infos.add(t);
+        }
+        long dataOffset = alignUp(r.pos, alignment);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, Long> offsets = new HashMap<>();
+        for (TensorInfo t : infos) {
             if (t.offset % alignment != 0) {
-                throw new GgufFormatException(t.infoOffset, "tensor '" + t.name + "' data offset " + t.offset
+                throw new GgufFormatException(t.offsetField, "tensor '" + t.name + "' data offset " + t.offset
                         + " is not a multiple of the alignment " + alignment);
             }
             long start = dataOffset + t.offset;
             if (t.offset < 0 || start < 0 || start > file.byteSize() || t.bytes > file.byteSize() - start) {
-                throw new GgufFormatException(t.infoOffset, "tensor '" + t.name + "' data [" + start + ", +" + t.bytes
-                        + ") lies outside the file (" + file.byteSize() + " bytes)");
+                throw new GgufFormatException(t.offsetField, "tensor '" + t.name + "' data [" + Long.toUnsignedString(start)
+                        + ", +" + t.bytes + ") lies outside the file (" + file.byteSize() + " bytes)");
             }
-            ranges.add(new long[] {start, start + t.bytes, t.infoOffset});
             tensors.put(t.name, new Tensor(t.name, t.type, t.shape, file.asSlice(start, t.bytes)));
+            offsets.put(t.name, start);
         }
-        ranges.sort((a, b) -> Long.compare(a[0], b[0]));
-        for (int i = 1; i < ranges.size(); i++) {
-            if (ranges.get(i)[0] < ranges.get(i - 1)[1]) {
-                throw new GgufFormatException(ranges.get(i)[2], "tensor data overlaps the previous tensor's");
+        checkNoOverlap(infos, offsets);
+        return new Parsed(version, metadata, Collections.unmodifiableMap(tensors), offsets, dataOffset, alignment);
+    }
+
+    private static void checkNoOverlap(List<TensorInfo> infos, Map<String, Long> offsets) {
+        List<TensorInfo> byStart = new ArrayList<>(infos.stream().filter(t -> t.bytes > 0).toList());
+        byStart.sort(Comparator.comparingLong(t -> offsets.get(t.name)));
+        for (int i = 1; i < byStart.size(); i++) {
+            TensorInfo prev = byStart.get(i - 1);
+            TensorInfo t = byStart.get(i);
+            if (offsets.get(t.name) < offsets.get(prev.name) + prev.bytes) {
+                throw new GgufFormatException(t.offsetField, "tensor '" + t.name + "' data overlaps tensor '" + prev.name + "'");
             }
         }
-        return new GgufFile(path, arena, version, metadata, Collections.unmodifiableMap(tensors), dataOffset,
-                alignment, file.byteSize());
     }
 
     static long alignUp(long x, long alignment) {
@@ -175,6 +203,13 @@ public final class GgufFile implements AutoCloseable {
         return t;
     }
 
+    /** The file offset of tensor {@code name}'s data. */
+    public long tensorOffset(String name) {
+        tensor(name);
+        return tensorOffsets.get(name);
+    }
+
+    /** The file offset where the data section starts. */
     public long dataOffset() {
         return dataOffset;
     }
@@ -192,16 +227,20 @@ public final class GgufFile implements AutoCloseable {
         arena.close();
     }
 
-    private record TensorInfo(String name, GgmlType type, long[] shape, long offset, long bytes, long infoOffset) {
+    private record TensorInfo(String name, GgmlType type, long[] shape, long offset, long bytes, long infoOffset,
+                              long offsetField) {
     }
 
     /** A bounds-checked little-endian cursor over the mapped file. */
     private static final class Reader {
+        private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private static final int MAX_ARRAY_DEPTH = 8;
-        private static final int MAX_DIMS = 4;
+        /** Arrays of strings and of arrays grow as elements are read, from at most this capacity. */
+        private static final int INITIAL_CAPACITY = 1024;
 
         private final MemorySegment file;
         private long pos;
@@ -210,18 +249,38 @@ public final class GgufFile implements AutoCloseable {
             this.file = file;
         }
 
+        private long left() {
+            return file.byteSize() - pos;
+        }
+
         private void need(long bytes, String what) {
-            if (bytes < 0 || bytes > file.byteSize() - pos) {
-                throw new GgufFormatException(pos, "file ends inside " + what + " (needs " + bytes + " bytes, "
-                        + (file.byteSize() - pos) + " left)");
+            if (bytes > left()) {
+                throw new GgufFormatException(pos, "file ends inside " + what + " (" + bytes + " bytes needed, "
+                        + left() + " left)");
             }
         }
 
-        void requireCount(long count, long minBytesEach, String what) {
-            if (count < 0 || count > (file.byteSize() - pos) / minBytesEach) {
-                throw new GgufFormatException(pos, what + " " + Long.toUnsignedString(count)
-                        + " is larger than the file can hold");
+        /**
+         * Rejects a count of items taking at least {@code minBytesEach} that cannot fit in the rest
+         * of the file: nothing is allocated for a count before it passes this check.
+         */
+        void requireCount(long count, long minBytesEach, String what, int fieldSize) {
+            if (count < 0 || count > left() / minBytesEach) {
+                throw new GgufFormatException(pos - fieldSize, what + " " + Long.toUnsignedString(count)
+                        + " cannot fit in the " + left() + " bytes left in the file");
             }
+        }
+
+        byte u8(String what) {
+            need(1, what);
+            return file.get(ValueLayout.JAVA_BYTE, pos++);
+        }
+
+        short u16(String what) {
+            need(2, what);
+            short v = file.get(I16, pos);
+            pos += 2;
+            return v;
         }
 
         int u32(String what) {
@@ -238,107 +297,144 @@ public final class GgufFile implements AutoCloseable {
             return v;
         }
 
+        GgufType type(String what) {
+            int id = u32(what);
+            GgufType t = GgufType.byId(id);
+            if (t == null) {
+                throw new GgufFormatException(pos - 4, "unknown " + what + " " + Integer.toUnsignedString(id));
+            }
+            return t;
+        }
+
         String string(String what) {
-            long at = pos;
             long len = u64(what + " length");
-            need(len, what);
+            if (len < 0 || len > left()) {
+                throw new GgufFormatException(pos - 8, what + " length " + Long.toUnsignedString(len)
+                        + " is larger than the " + left() + " bytes left in the file");
+            }
             if (len > Integer.MAX_VALUE - 8) {
-                throw new GgufFormatException(at, what + " length " + len + " is too large");
+                throw new GgufFormatException(pos - 8, what + " length " + len + " is too large for a string");
             }
             byte[] bytes = file.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
             pos += len;
-            try {
-                return StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPLACE)
-                        .onUnmappableCharacter(CodingErrorAction.REPLACE)
-                        .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-            } catch (CharacterCodingException e) {
-                throw new GgufFormatException(at, what + " is not UTF-8");
-            }
+            return new String(bytes, StandardCharsets.UTF_8);
         }
 
-        Object value(int type, String key, int depth) {
-            long at = pos;
+        Object value(GgufType type, String key, int depth) {
             String what = "value of '" + key + "'";
-            switch (type) {
-                case 0 -> { need(1, what); return (int) Byte.toUnsignedInt(file.get(ValueLayout.JAVA_BYTE, pos++)) ; }
-                case 1 -> { need(1, what); return (int) file.get(ValueLayout.JAVA_BYTE, pos++); }
-                case 2 -> { need(2, what); int v = Short.toUnsignedInt(file.get(I16, pos)); pos += 2; return v; }
-                case 3 -> { need(2, what); int v = file.get(I16, pos); pos += 2; return v; }
-                case 4 -> { long v = Integer.toUnsignedLong(u32(what)); return v <= Integer.MAX_VALUE ? (Object) (int) v : (Object) v; }
-                case 5 -> { return u32(what); }
-                case 6 -> { return Float.intBitsToFloat(u32(what)); }
-                case 7 -> {
-                    need(1, what);
-                    byte b = file.get(ValueLayout.JAVA_BYTE, pos++);
-                    if (b != 0 && b != 1) {
-                        throw new GgufFormatException(at, "bool " + what + " is " + b);
-                    }
-                    return b == 1;
-                }
-                case 8 -> { return string(what); }
-                case 9 -> {
-                    if (depth >= MAX_ARRAY_DEPTH) {
-                        throw new GgufFormatException(at, "arrays nested deeper than " + MAX_ARRAY_DEPTH + " in '" + key + "'");
-                    }
-                    int elemType = u32("array type of '" + key + "'");
-                    long count = u64("array length of '" + key + "'");
-                    requireCount(count, minBytes(elemType, at, key), "array length of '" + key + "'");
-                    List<Object> list = new ArrayList<>((int) Math.min(count, 1 << 20));
-                    for (long i = 0; i < count; i++) {
-                        list.add(value(elemType, key, depth + 1));
-                    }
-                    return Collections.unmodifiableList(list);
-                }
-                case 10 -> { return u64(what); }
-                case 11 -> { return u64(what); }
-                case 12 -> { return Double.longBitsToDouble(u64(what)); }
-                default -> throw new GgufFormatException(at - 4, "unknown value type " + type + " for '" + key + "'");
-            }
+            return switch (type) {
+                case UINT8 -> Byte.toUnsignedInt(u8(what));
+                case INT8 -> (int) u8(what);
+                case UINT16 -> Short.toUnsignedInt(u16(what));
+                case INT16 -> (int) u16(what);
+                case UINT32 -> Integer.toUnsignedLong(u32(what));
+                case INT32 -> u32(what);
+                case FLOAT32 -> Float.intBitsToFloat(u32(what));
+                case BOOL -> bool(u8(what), pos - 1, what);
+                case STRING -> string(what);
+                case UINT64, INT64 -> u64(what);
+                case FLOAT64 -> Double.longBitsToDouble(u64(what));
+                case ARRAY -> array(key, depth);
+            };
         }
 
-        private static long minBytes(int type, long at, String key) {
-            return switch (type) {
-                case 0, 1, 7 -> 1;
-                case 2, 3 -> 2;
-                case 4, 5, 6 -> 4;
-                case 8, 10, 11, 12 -> 8;
-                case 9 -> 12;
-                default -> throw new GgufFormatException(at, "unknown array element type " + type + " for '" + key + "'");
+        private static boolean bool(byte b, long at, String what) {
+            if (b != 0 && b != 1) {
+                throw new GgufFormatException(at, "bool " + what + " is " + b + " (0 or 1 expected)");
+            }
+            return b == 1;
+        }
+
+        private GgufArray array(String key, int depth) {
+            if (depth >= MAX_ARRAY_DEPTH) {
+                throw new GgufFormatException(pos, "arrays nested deeper than " + MAX_ARRAY_DEPTH + " in '" + key + "'");
+            }
+            GgufType elementType = type("array element type of '" + key + "'");
+            long count = u64("array length of '" + key + "'");
+            requireCount(count, elementType.minEncodedSize(), "array length of '" + key + "'", 8);
+            if (count > Integer.MAX_VALUE - 8) {
+                throw new GgufFormatException(pos - 8, "array '" + key + "' has " + count + " elements, more than Java arrays hold");
+            }
+            int n = (int) count;
+            return switch (elementType) {
+                case STRING, ARRAY -> growingArray(elementType, n, key, depth);
+                default -> primitiveArray(elementType, n, key);
             };
+        }
+
+        /** Fixed-size elements: the whole array was checked to lie in the file, so it is copied in one go. */
+        private GgufArray primitiveArray(GgufType type, int n, String key) {
+            Object elements = GgufArray.allocate(type, n);
+            switch (type) {
+                case UINT8, INT8, BOOL -> MemorySegment.copy(file, ValueLayout.JAVA_BYTE, pos, elements, 0, n);
+                case UINT16, INT16 -> MemorySegment.copy(file, I16, pos, elements, 0, n);
+                case UINT32, INT32 -> MemorySegment.copy(file, I32, pos, elements, 0, n);
+                case UINT64, INT64 -> MemorySegment.copy(file, I64, pos, elements, 0, n);
+                case FLOAT32 -> MemorySegment.copy(file, F32, pos, elements, 0, n);
+                case FLOAT64 -> MemorySegment.copy(file, F64, pos, elements, 0, n);
+                default -> throw new IllegalStateException(type.name());
+            }
+            if (type == GgufType.BOOL) {
+                byte[] b = (byte[]) elements;
+                for (int i = 0; i < n; i++) {
+                    bool(b[i], pos + i, "element " + i + " of '" + key + "'");
+                }
+            }
+            pos += (long) n * type.size;
+            return GgufArray.wrap(type, elements, n);
+        }
+
+        /** Variable-size elements: the array grows as they are read, so a false count costs no memory. */
+        private GgufArray growingArray(GgufType type, int n, String key, int depth) {
+            Object[] elements = type == GgufType.STRING ? new String[Math.min(n, INITIAL_CAPACITY)]
+                    : new GgufArray[Math.min(n, INITIAL_CAPACITY)];
+            for (int i = 0; i < n; i++) {
+                if (i == elements.length) {
+                    elements = Arrays.copyOf(elements, (int) Math.min(n, 2L * elements.length));
+                }
+                elements[i] = type == GgufType.STRING ? string("element " + i + " of '" + key + "'")
+                        : array(key, depth + 1);
+            }
+            return GgufArray.wrap(type, elements, n);
         }
 
         TensorInfo tensorInfo() {
             long at = pos;
             String name = string("tensor name");
             int rank = u32("rank of tensor '" + name + "'");
-            if (rank < 1 || rank > MAX_DIMS) {
-                throw new GgufFormatException(at, "tensor '" + name + "' has rank " + Integer.toUnsignedString(rank)
-                        + " (1.." + MAX_DIMS + " supported)");
+            if (rank < 0 || rank > MAX_DIMS) {
+                throw new GgufFormatException(pos - 4, "tensor '" + name + "' has rank " + Integer.toUnsignedString(rank)
+                        + " (at most " + MAX_DIMS + ")");
             }
             long[] shape = new long[rank];
             long elements = 1;
             for (int d = 0; d < rank; d++) {
                 shape[d] = u64("shape of tensor '" + name + "'");
-                if (shape[d] <= 0) {
-                    throw new GgufFormatException(at, "tensor '" + name + "' has dimension " + d + " = "
+                if (shape[d] < 0) {
+                    throw new GgufFormatException(pos - 8, "tensor '" + name + "' dimension " + d + " is "
                             + Long.toUnsignedString(shape[d]));
                 }
                 try {
                     elements = Math.multiplyExact(elements, shape[d]);
                 } catch (ArithmeticException e) {
-                    throw new GgufFormatException(at, "tensor '" + name + "' shape product overflows");
+                    throw new GgufFormatException(pos - 8, "tensor '" + name + "' element count overflows (shape "
+                            + Arrays.toString(Arrays.copyOf(shape, d + 1)) + "...)");
                 }
             }
             int typeId = u32("type of tensor '" + name + "'");
             GgmlType type = GgmlType.byId(typeId);
             if (type == null) {
-                throw new GgufFormatException(at, "tensor '" + name + "' has unknown type id " + Integer.toUnsignedString(typeId));
+                throw new GgufFormatException(pos - 4, "tensor '" + name + "' has unknown ggml type id "
+                        + Integer.toUnsignedString(typeId));
             }
-            if (shape[0] % type.blockSize != 0) {
-                throw new GgufFormatException(at, "tensor '" + name + "' row of " + shape[0]
-                        + " is not a whole number of " + type.ggmlName() + " blocks");
+            if (rank > 0 && shape[0] % type.blockSize != 0) {
+                throw new GgufFormatException(pos - 4, "tensor '" + name + "' row of " + shape[0]
+                        + " values is not a whole number of " + type.ggmlName() + " blocks of " + type.blockSize);
             }
+            if (rank == 0 && type.blockSize != 1) {
+                throw new GgufFormatException(pos - 4, "tensor '" + name + "' is a scalar of block type " + type.ggmlName());
+            }
+            long offsetField = pos;
             long offset = u64("data offset of tensor '" + name + "'");
             long bytes;
             try {
@@ -346,7 +442,7 @@ public final class GgufFile implements AutoCloseable {
             } catch (ArithmeticException e) {
                 throw new GgufFormatException(at, "tensor '" + name + "' byte size overflows");
             }
-            return new TensorInfo(name, type, shape, offset, bytes, at);
+            return new TensorInfo(name, type, shape, offset, bytes, at, offsetField);
         }
     }
 }

@@ -2,30 +2,60 @@ package org.mlm4j.gguf;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The key/value metadata of a GGUF file with typed getters. Values are stored as read: integers
- * as their Java box (Byte/Short/Integer/Long, unsigned types widened), floats as Float/Double,
- * strings as String, booleans as Boolean and arrays as {@link List} (of boxes, or of lists).
- * Getters accept any integer width for {@code getInt}/{@code getLong} and fail with the key's
- * name when it is missing or of another type.
+ * The key/value metadata of a GGUF file, in file order, each value with its GGUF type (see
+ * {@link GgufType} for the Java representation). Typed getters fail with a
+ * {@link MetadataException} naming the key when it is missing or holds another type:
+ * {@code getInt}/{@code getLong} take any integer type whose value fits, {@code getFloat} and
+ * {@code getDouble} any number, the others exactly their type.
  */
 public final class GgufMetadata {
     private final Map<String, Object> values;
+    private final Map<String, GgufType> types;
 
-    public GgufMetadata(Map<String, Object> values) {
+    GgufMetadata(Map<String, GgufType> types, Map<String, Object> values) {
+        this.types = Collections.unmodifiableMap(new LinkedHashMap<>(types));
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
 
+    /** Metadata from plain Java values, typed as {@link GgufWriter#put(String, Object)} types them. */
+    public static GgufMetadata of(Map<String, ?> values) {
+        Map<String, GgufType> types = new LinkedHashMap<>();
+        Map<String, Object> normalized = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            GgufType t = GgufValues.infer(v);
+            types.put(k, t);
+            normalized.put(k, GgufValues.normalize(t, v));
+        });
+        return new GgufMetadata(types, normalized);
+    }
+
+    /** Every key in file order. */
+    public Set<String> keys() {
+        return values.keySet();
+    }
+
+    /** Key to value, in file order. */
     public Map<String, Object> asMap() {
         return values;
     }
 
+    public int size() {
+        return values.size();
+    }
+
     public boolean contains(String key) {
         return values.containsKey(key);
+    }
+
+    /** The GGUF type of {@code key}'s value. */
+    public GgufType type(String key) {
+        get(key);
+        return types.get(key);
     }
 
     public Object get(String key) {
@@ -38,8 +68,8 @@ public final class GgufMetadata {
 
     public int getInt(String key) {
         long v = getLong(key);
-        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            throw new MetadataException("metadata key '" + key + "' = " + v + " does not fit an int");
+        if (v != (int) v) {
+            throw new MetadataException("metadata key '" + key + "' = " + describe(key) + " does not fit an int");
         }
         return (int) v;
     }
@@ -50,22 +80,40 @@ public final class GgufMetadata {
 
     public long getLong(String key) {
         Object v = get(key);
-        if (v instanceof Byte || v instanceof Short || v instanceof Integer || v instanceof Long) {
-            return ((Number) v).longValue();
+        GgufType t = types.get(key);
+        if (!t.isInteger()) {
+            throw wrongType(key, "an integer");
         }
-        throw wrongType(key, v, "an integer");
+        long x = ((Number) v).longValue();
+        if (t == GgufType.UINT64 && x < 0) {
+            throw new MetadataException("metadata key '" + key + "' = " + describe(key) + " does not fit a long");
+        }
+        return x;
+    }
+
+    public long getLong(String key, long defaultValue) {
+        return contains(key) ? getLong(key) : defaultValue;
     }
 
     public float getFloat(String key) {
-        Object v = get(key);
-        if (v instanceof Float || v instanceof Double) {
-            return ((Number) v).floatValue();
-        }
-        throw wrongType(key, v, "a float");
+        return (float) getDouble(key);
     }
 
     public float getFloat(String key, float defaultValue) {
         return contains(key) ? getFloat(key) : defaultValue;
+    }
+
+    public double getDouble(String key) {
+        Object v = get(key);
+        GgufType t = types.get(key);
+        if (!t.isFloat() && !t.isInteger()) {
+            throw wrongType(key, "a number");
+        }
+        return t == GgufType.UINT64 ? unsignedToDouble((Long) v) : ((Number) v).doubleValue();
+    }
+
+    public double getDouble(String key, double defaultValue) {
+        return contains(key) ? getDouble(key) : defaultValue;
     }
 
     public boolean getBoolean(String key) {
@@ -73,7 +121,7 @@ public final class GgufMetadata {
         if (v instanceof Boolean b) {
             return b;
         }
-        throw wrongType(key, v, "a bool");
+        throw wrongType(key, "a bool");
     }
 
     public boolean getBoolean(String key, boolean defaultValue) {
@@ -85,61 +133,80 @@ public final class GgufMetadata {
         if (v instanceof String s) {
             return s;
         }
-        throw wrongType(key, v, "a string");
+        throw wrongType(key, "a string");
+    }
+
+    public String getString(String key, String defaultValue) {
+        return contains(key) ? getString(key) : defaultValue;
     }
 
     public Optional<String> findString(String key) {
         return contains(key) ? Optional.of(getString(key)) : Optional.empty();
     }
 
-    public String[] getStringArray(String key) {
-        List<?> list = getArray(key);
-        String[] out = new String[list.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (!(list.get(i) instanceof String s)) {
-                throw wrongType(key, list.get(i), "an array of strings");
-            }
-            out[i] = s;
-        }
-        return out;
-    }
-
-    public float[] getFloatArray(String key) {
-        List<?> list = getArray(key);
-        float[] out = new float[list.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (!(list.get(i) instanceof Float || list.get(i) instanceof Double)) {
-                throw wrongType(key, list.get(i), "an array of floats");
-            }
-            out[i] = ((Number) list.get(i)).floatValue();
-        }
-        return out;
-    }
-
-    public int[] getIntArray(String key) {
-        List<?> list = getArray(key);
-        int[] out = new int[list.size()];
-        for (int i = 0; i < out.length; i++) {
-            Object v = list.get(i);
-            if (!(v instanceof Byte || v instanceof Short || v instanceof Integer || v instanceof Long)) {
-                throw wrongType(key, v, "an array of integers");
-            }
-            out[i] = Math.toIntExact(((Number) v).longValue());
-        }
-        return out;
-    }
-
-    public List<?> getArray(String key) {
+    public GgufArray getArray(String key) {
         Object v = get(key);
-        if (v instanceof List<?> list) {
-            return list;
+        if (v instanceof GgufArray a) {
+            return a;
         }
-        throw wrongType(key, v, "an array");
+        throw wrongType(key, "an array");
     }
 
-    private static MetadataException wrongType(String key, Object v, String expected) {
-        String actual = v instanceof List<?> ? "an array" : v.getClass().getSimpleName();
-        return new MetadataException("metadata key '" + key + "' is " + actual + ", expected " + expected);
+    public String[] getStringArray(String key) {
+        GgufArray a = getArray(key);
+        if (a.elementType() != GgufType.STRING) {
+            throw wrongType(key, "an array of strings");
+        }
+        return a.toStringArray();
+    }
+
+    /** An array of any numeric element type as floats. */
+    public float[] getFloatArray(String key) {
+        GgufArray a = getArray(key);
+        if (!a.elementType().isFloat() && !a.elementType().isInteger()) {
+            throw wrongType(key, "an array of numbers");
+        }
+        return a.toFloatArray();
+    }
+
+    /** An array of any integer element type whose values fit an int. */
+    public int[] getIntArray(String key) {
+        GgufArray a = getArray(key);
+        if (!a.elementType().isInteger()) {
+            throw wrongType(key, "an array of integers");
+        }
+        try {
+            return a.toIntArray();
+        } catch (IllegalStateException e) {
+            throw new MetadataException("metadata key '" + key + "': " + e.getMessage());
+        }
+    }
+
+    /** The value's type and a short rendering, e.g. {@code u32 7} or {@code [512 x str]}. */
+    private String describe(String key) {
+        Object v = values.get(key);
+        GgufType t = types.get(key);
+        if (v instanceof GgufArray a) {
+            return a.describeType();
+        }
+        String s = t == GgufType.UINT64 ? Long.toUnsignedString((Long) v) : String.valueOf(v);
+        if (s.length() > 40) {
+            s = s.substring(0, 37) + "...";
+        }
+        return t.shortName() + " " + (v instanceof String ? '"' + s + '"' : s);
+    }
+
+    private MetadataException wrongType(String key, String expected) {
+        return new MetadataException("metadata key '" + key + "' is " + describe(key) + ", expected " + expected);
+    }
+
+    private static double unsignedToDouble(long bits) {
+        return bits >= 0 ? bits : (double) (bits >>> 1) * 2.0 + (bits & 1);
+    }
+
+    @Override
+    public String toString() {
+        return values.toString();
     }
 
     /** A metadata key is missing or holds a value of another type. */
