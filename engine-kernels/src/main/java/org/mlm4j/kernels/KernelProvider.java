@@ -25,6 +25,9 @@ public abstract class KernelProvider {
     /** Element-wise and row operations: norms, activations, RoPE, convolutions, pooling. */
     public abstract OpsKernels ops();
 
+    /** Exact multi-head attention over a {@link KvBuffer}. */
+    public abstract AttentionKernels attention();
+
     /** The provider chosen for this JVM. */
     public static KernelProvider get() {
         return Holder.INSTANCE;

@@ -4,6 +4,7 @@ package org.mlm4j.kernels;
 public final class ScalarKernelProvider extends KernelProvider {
     private final MatmulKernels matmul = new ScalarMatmulKernels();
     private final OpsKernels ops = new ScalarOpsKernels();
+    private final AttentionKernels attention = new ScalarAttentionKernels();
 
     @Override
     public String name() {
@@ -18,5 +19,10 @@ public final class ScalarKernelProvider extends KernelProvider {
     @Override
     public OpsKernels ops() {
         return ops;
+    }
+
+    @Override
+    public AttentionKernels attention() {
+        return attention;
     }
 }

@@ -1,5 +1,6 @@
 package org.mlm4j.kernels.panama;
 
+import org.mlm4j.kernels.AttentionKernels;
 import org.mlm4j.kernels.KernelProvider;
 import org.mlm4j.kernels.MatmulKernels;
 import org.mlm4j.kernels.OpsKernels;
@@ -8,6 +9,7 @@ import org.mlm4j.kernels.OpsKernels;
 public final class PanamaKernelProvider extends KernelProvider {
     private final MatmulKernels matmul;
     private final OpsKernels ops;
+    private final AttentionKernels attention;
 
     public PanamaKernelProvider() {
         int bits = VectorConstants.VECTOR_BITS;
@@ -16,6 +18,7 @@ public final class PanamaKernelProvider extends KernelProvider {
         }
         this.matmul = new PanamaMatmulKernels();
         this.ops = new PanamaOpsKernels();
+        this.attention = KernelProvider.scalar().attention();
     }
 
     @Override
@@ -31,5 +34,10 @@ public final class PanamaKernelProvider extends KernelProvider {
     @Override
     public OpsKernels ops() {
         return ops;
+    }
+
+    @Override
+    public AttentionKernels attention() {
+        return attention;
     }
 }

@@ -1,7 +1,7 @@
 package org.mlm4j.kernels.panama;
 
-import org.mlm4j.kernels.OpsKernels;
+import org.mlm4j.kernels.ScalarOpsKernels;
 
-/** Vector API ops kernels. */
-final class PanamaOpsKernels implements OpsKernels {
+/** Vector API ops kernels; the ops not overridden here are the scalar ones. */
+final class PanamaOpsKernels extends ScalarOpsKernels {
 }

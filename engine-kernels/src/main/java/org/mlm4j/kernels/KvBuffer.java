@@ -1,0 +1,199 @@
+package org.mlm4j.kernels;
+
+import java.util.Objects;
+
+/**
+ * The keys and values one attention layer reads: for each position, a row of
+ * {@code nKvHeads · headDim} key floats and one of value floats (head j at {@code j·headDim}), as
+ * llama.cpp's KV cache. Stored as F16 (llama.cpp's default: rounded to nearest even when written)
+ * or F32. The {@link AttentionKernels} read it; the element type also selects ggml's attention
+ * numerics (F16: the query and the softmax probabilities are rounded to F16 as well).
+ *
+ * <p>Two kinds: {@link #allocate} owns its storage and is filled by {@link #put} (a decoder's
+ * cache; {@link #truncate} rewinds it); {@link #wrap} is a read-only F32 view of rows that already
+ * exist (the ViT's K and V straight out of their projections, possibly inside a fused QKV row).
+ * Storage is addressed through {@link #keyOffset}/{@link #valueOffset}, so a later ring buffer
+ * (sliding window) only changes the position→slot mapping. Not thread-safe for writes; kernels
+ * read it concurrently.
+ */
+public final class KvBuffer {
+
+    /** Element type of the stored rows. */
+    public enum Type { F16, F32 }
+
+    private final Type type;
+    private final int nKvHeads;
+    private final int headDim;
+    private final int capacity;
+    private final int rowStride;
+    private final boolean owned;
+    private final short[] keys16;
+    private final short[] values16;
+    private final float[] keys32;
+    private final float[] values32;
+    private final int keysOffset;
+    private final int valuesOffset;
+    private int length;
+
+    private KvBuffer(Type type, int nKvHeads, int headDim, int capacity, int rowStride, boolean owned,
+                     short[] keys16, short[] values16, float[] keys32, float[] values32,
+                     int keysOffset, int valuesOffset, int length) {
+        this.type = type;
+        this.nKvHeads = nKvHeads;
+        this.headDim = headDim;
+        this.capacity = capacity;
+        this.rowStride = rowStride;
+        this.owned = owned;
+        this.keys16 = keys16;
+        this.values16 = values16;
+        this.keys32 = keys32;
+        this.values32 = values32;
+        this.keysOffset = keysOffset;
+        this.valuesOffset = valuesOffset;
+        this.length = length;
+    }
+
+    /** An empty buffer for {@code capacity} positions. */
+    public static KvBuffer allocate(Type type, int capacity, int nKvHeads, int headDim) {
+        Objects.requireNonNull(type);
+        if (capacity <= 0 || nKvHeads <= 0 || headDim <= 0) {
+            throw new IllegalArgumentException("kv buffer: capacity " + capacity + ", " + nKvHeads
+                    + " kv heads of " + headDim);
+        }
+        int row = Math.multiplyExact(nKvHeads, headDim);
+        int size = Math.multiplyExact(capacity, row);
+        return type == Type.F16
+                ? new KvBuffer(type, nKvHeads, headDim, capacity, row, true, new short[size], new short[size], null, null, 0, 0, 0)
+                : new KvBuffer(type, nKvHeads, headDim, capacity, row, true, null, null, new float[size], new float[size], 0, 0, 0);
+    }
+
+    /**
+     * A read-only F32 view of {@code length} positions: keys of position p at
+     * {@code keys[keysOffset + p·rowStride …]}, values at {@code values[valuesOffset + p·rowStride …]}
+     * ({@code rowStride ≥ nKvHeads·headDim}; the arrays may be the same, e.g. a fused QKV buffer).
+     */
+    public static KvBuffer wrap(float[] keys, int keysOffset, float[] values, int valuesOffset, int rowStride,
+                                int length, int nKvHeads, int headDim) {
+        int row = Math.multiplyExact(nKvHeads, headDim);
+        if (length <= 0 || rowStride < row
+                || (long) keysOffset + (long) (length - 1) * rowStride + row > keys.length
+                || (long) valuesOffset + (long) (length - 1) * rowStride + row > values.length
+                || keysOffset < 0 || valuesOffset < 0) {
+            throw new IllegalArgumentException("kv buffer: " + length + " rows of " + row + " at stride " + rowStride
+                    + " do not fit the arrays");
+        }
+        return new KvBuffer(Type.F32, nKvHeads, headDim, length, rowStride, false, null, null, keys, values,
+                keysOffset, valuesOffset, length);
+    }
+
+    /**
+     * Stores K and V for positions {@code position … position + nTokens − 1} from rows of
+     * {@code nKvHeads·headDim} floats at stride {@code stride} in the source arrays (F16: rounded to
+     * nearest even). Positions must follow on from {@link #length()} or overwrite earlier ones;
+     * afterwards {@code length() ≥ position + nTokens}.
+     */
+    public void put(int position, float[] k, int kOffset, float[] v, int vOffset, int stride, int nTokens) {
+        if (!owned) {
+            throw new UnsupportedOperationException("kv buffer: a wrapped view is read-only");
+        }
+        if (position < 0 || position > length || nTokens < 0 || position + nTokens > capacity) {
+            throw new IllegalArgumentException("kv buffer: cannot store positions " + position + ".."
+                    + (position + nTokens - 1) + " (length " + length + ", capacity " + capacity + ")");
+        }
+        int row = nKvHeads * headDim;
+        for (int t = 0; t < nTokens; t++) {
+            int src = t * stride;
+            int dst = (position + t) * rowStride;
+            if (type == Type.F16) {
+                for (int i = 0; i < row; i++) {
+                    keys16[dst + i] = Float.floatToFloat16(k[kOffset + src + i]);
+                    values16[dst + i] = Float.floatToFloat16(v[vOffset + src + i]);
+                }
+            } else {
+                System.arraycopy(k, kOffset + src, keys32, dst, row);
+                System.arraycopy(v, vOffset + src, values32, dst, row);
+            }
+        }
+        length = Math.max(length, position + nTokens);
+    }
+
+    /** Forgets every position from {@code newLength} on (a session rewinding its context). */
+    public void truncate(int newLength) {
+        if (!owned || newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("kv buffer: cannot truncate " + length + " positions to " + newLength);
+        }
+        length = newLength;
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    public int nKvHeads() {
+        return nKvHeads;
+    }
+
+    public int headDim() {
+        return headDim;
+    }
+
+    /** Positions the buffer can hold. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Positions stored: {@code 0 … length − 1} are valid. */
+    public int length() {
+        return length;
+    }
+
+    /** Index of key head {@code head} at {@code position} in {@link #keysF16()} or {@link #keysF32()}. */
+    public int keyOffset(int position, int head) {
+        return keysOffset + position * rowStride + head * headDim;
+    }
+
+    /** Index of value head {@code head} at {@code position} in {@link #valuesF16()} or {@link #valuesF32()}. */
+    public int valueOffset(int position, int head) {
+        return valuesOffset + position * rowStride + head * headDim;
+    }
+
+    /** The F16 key storage (kernels only), or null for F32. */
+    public short[] keysF16() {
+        return keys16;
+    }
+
+    /** The F16 value storage (kernels only), or null for F32. */
+    public short[] valuesF16() {
+        return values16;
+    }
+
+    /** The F32 key storage (kernels only), or null for F16. */
+    public float[] keysF32() {
+        return keys32;
+    }
+
+    /** The F32 value storage (kernels only), or null for F16. */
+    public float[] valuesF32() {
+        return values32;
+    }
+
+    /** Key head {@code head} at {@code position} as floats into {@code dst}. */
+    public void readKey(int position, int head, float[] dst, int dstOffset) {
+        read(keys16, keys32, keyOffset(position, head), dst, dstOffset);
+    }
+
+    /** Value head {@code head} at {@code position} as floats into {@code dst}. */
+    public void readValue(int position, int head, float[] dst, int dstOffset) {
+        read(values16, values32, valueOffset(position, head), dst, dstOffset);
+    }
+
+    private void read(short[] f16, float[] f32, int offset, float[] dst, int dstOffset) {
+        if (type == Type.F16) {
+            for (int i = 0; i < headDim; i++) {
+                dst[dstOffset + i] = Float.float16ToFloat(f16[offset + i]);
+            }
+        } else {
+            System.arraycopy(f32, offset, dst, dstOffset, headDim);
+        }
+    }
+}
