@@ -28,6 +28,9 @@ public abstract class KernelProvider {
     /** Exact multi-head attention over a {@link KvBuffer}. */
     public abstract AttentionKernels attention();
 
+    /** State-space-model kernels: Mamba's selective scan. */
+    public abstract SsmKernels ssm();
+
     /** The provider chosen for this JVM. */
     public static KernelProvider get() {
         return Holder.INSTANCE;

@@ -5,6 +5,7 @@ public final class ScalarKernelProvider extends KernelProvider {
     private final MatmulKernels matmul = new ScalarMatmulKernels();
     private final OpsKernels ops = new ScalarOpsKernels();
     private final AttentionKernels attention = new ScalarAttentionKernels();
+    private final SsmKernels ssm = new ScalarSsmKernels();
 
     @Override
     public String name() {
@@ -24,5 +25,10 @@ public final class ScalarKernelProvider extends KernelProvider {
     @Override
     public AttentionKernels attention() {
         return attention;
+    }
+
+    @Override
+    public SsmKernels ssm() {
+        return ssm;
     }
 }

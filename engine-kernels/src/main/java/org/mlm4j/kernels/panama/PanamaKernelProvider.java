@@ -4,12 +4,14 @@ import org.mlm4j.kernels.AttentionKernels;
 import org.mlm4j.kernels.KernelProvider;
 import org.mlm4j.kernels.MatmulKernels;
 import org.mlm4j.kernels.OpsKernels;
+import org.mlm4j.kernels.SsmKernels;
 
 /** The Vector API kernels; loaded reflectively by {@link KernelProvider#get()} only. */
 public final class PanamaKernelProvider extends KernelProvider {
     private final MatmulKernels matmul;
     private final OpsKernels ops;
     private final AttentionKernels attention;
+    private final SsmKernels ssm = new PanamaSsmKernels();
 
     public PanamaKernelProvider() {
         int bits = VectorConstants.VECTOR_BITS;
@@ -39,5 +41,10 @@ public final class PanamaKernelProvider extends KernelProvider {
     @Override
     public AttentionKernels attention() {
         return attention;
+    }
+
+    @Override
+    public SsmKernels ssm() {
+        return ssm;
     }
 }
