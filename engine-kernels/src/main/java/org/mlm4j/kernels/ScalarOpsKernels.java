@@ -111,49 +111,49 @@ public class ScalarOpsKernels implements OpsKernels {
     @Override
     public void gelu(float[] x, int xOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = Activations.geluTable(x[xOffset + i]);
+            y[yOffset + i] = ActivationFunctions.geluTable(x[xOffset + i]);
         }
     }
 
     @Override
     public void geluTanh(float[] x, int xOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = Activations.geluTanh(x[xOffset + i]);
+            y[yOffset + i] = ActivationFunctions.geluTanh(x[xOffset + i]);
         }
     }
 
     @Override
     public void geluErf(float[] x, int xOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = Activations.geluErf(x[xOffset + i]);
+            y[yOffset + i] = ActivationFunctions.geluErf(x[xOffset + i]);
         }
     }
 
     @Override
     public void quickGelu(float[] x, int xOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = Activations.quickGeluTable(x[xOffset + i]);
+            y[yOffset + i] = ActivationFunctions.quickGeluTable(x[xOffset + i]);
         }
     }
 
     @Override
     public void quickGeluExact(float[] x, int xOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = Activations.quickGeluExact(x[xOffset + i]);
+            y[yOffset + i] = ActivationFunctions.quickGeluExact(x[xOffset + i]);
         }
     }
 
     @Override
     public void silu(float[] x, int xOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = Activations.silu(x[xOffset + i]);
+            y[yOffset + i] = ActivationFunctions.silu(x[xOffset + i]);
         }
     }
 
     @Override
     public void swiglu(float[] gate, int gateOffset, float[] up, int upOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = Activations.silu(gate[gateOffset + i]) * up[upOffset + i];
+            y[yOffset + i] = ActivationFunctions.silu(gate[gateOffset + i]) * up[upOffset + i];
         }
     }
 
@@ -168,14 +168,14 @@ public class ScalarOpsKernels implements OpsKernels {
     public void hardswish(float[] x, int xOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
             float v = x[xOffset + i];
-            y[yOffset + i] = v * Activations.hardsigmoid(v);
+            y[yOffset + i] = v * ActivationFunctions.hardsigmoid(v);
         }
     }
 
     @Override
     public void hardsigmoid(float[] x, int xOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = Activations.hardsigmoid(x[xOffset + i]);
+            y[yOffset + i] = ActivationFunctions.hardsigmoid(x[xOffset + i]);
         }
     }
 
@@ -345,14 +345,28 @@ public class ScalarOpsKernels implements OpsKernels {
     @Override
     public void toBF16(float[] x, int xOffset, short[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = Activations.toBF16(x[xOffset + i]);
+            y[yOffset + i] = toBF16(x[xOffset + i]);
         }
     }
 
     @Override
     public void fromBF16(short[] x, int xOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = Activations.fromBF16(x[xOffset + i]);
+            y[yOffset + i] = fromBF16(x[xOffset + i]);
         }
+    }
+
+    /** bf16 bits of x, round to nearest even, NaN made quiet (ggml {@code compute_fp32_to_bf16}). */
+    static short toBF16(float x) {
+        int u = Float.floatToRawIntBits(x);
+        if ((u & 0x7fffffff) > 0x7f800000) {
+            return (short) ((u >>> 16) | 64);
+        }
+        return (short) ((u + (0x7fff + ((u >>> 16) & 1))) >>> 16);
+    }
+
+    /** The float of bf16 bits (exact). */
+    static float fromBF16(short b) {
+        return Float.intBitsToFloat((b & 0xffff) << 16);
     }
 }

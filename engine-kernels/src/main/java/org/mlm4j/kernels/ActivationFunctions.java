@@ -4,8 +4,8 @@ package org.mlm4j.kernels;
  * Scalar activation functions and ggml's fp16 activation tables, shared by the scalar and the
  * Vector API kernels (a table lookup has no vector form worth having).
  */
-public final class Activations {
-    private Activations() {
+public final class ActivationFunctions {
+    private ActivationFunctions() {
     }
 
     private static final float SQRT_2_OVER_PI = 0.79788456080286535587989211986876f;
@@ -13,9 +13,9 @@ public final class Activations {
     private static final float GELU_QUICK_COEF = -1.702f;
 
     /** {@code table[h] = fp16(geluTanh(fp32(h)))} for every fp16 bit pattern h, as floats. */
-    private static final float[] GELU_TABLE = table(Activations::geluTanh);
+    private static final float[] GELU_TABLE = table(ActivationFunctions::geluTanh);
     /** {@code table[h] = fp16(quickGelu(fp32(h)))}. */
-    private static final float[] QUICK_GELU_TABLE = table(Activations::quickGeluExact);
+    private static final float[] QUICK_GELU_TABLE = table(ActivationFunctions::quickGeluExact);
 
     private interface FloatFunction {
         float apply(float x);
@@ -81,19 +81,5 @@ public final class Activations {
     /** ggml {@code hardsigmoid}: {@code min(max((x + 3)/6, 0), 1)}. */
     public static float hardsigmoid(float x) {
         return Math.min(1.0f, Math.max(0.0f, (x + 3.0f) / 6.0f));
-    }
-
-    /** bf16 bits of x, round to nearest even, NaN made quiet (ggml {@code compute_fp32_to_bf16}). */
-    public static short toBF16(float x) {
-        int u = Float.floatToRawIntBits(x);
-        if ((u & 0x7fffffff) > 0x7f800000) {
-            return (short) ((u >>> 16) | 64);
-        }
-        return (short) ((u + (0x7fff + ((u >>> 16) & 1))) >>> 16);
-    }
-
-    /** The float of bf16 bits (exact). */
-    public static float fromBF16(short b) {
-        return Float.intBitsToFloat((b & 0xffff) << 16);
     }
 }
