@@ -1,0 +1,32 @@
+package org.mlm4j.models.llm;
+
+
+/**
+ * A decoder-only language model: a stack of blocks turning inputs (token ids or input embeddings)
+ * at consecutive positions into next-token logits. Transformers (LLaMA, phi-2, phi-3) keep a KV cache in their {@link Session}; recurrent models (Mamba) keep their state
+ * there instead, so both plug into the same generation loop, CLI and API.
+ *
+ * <p>A loaded model is immutable and may be shared by threads; each {@link Session} belongs to
+ * one conversation and one thread at a time.
+ */
+public interface CausalLM extends AutoCloseable {
+
+    /** The GGUF architecture string ({@code llama}, {@code phi2}, {@code phi3}, {@code mamba}). */
+    String architecture();
+
+    /** n_vocab: the width of a logits row. */
+    int vocabSize();
+
+    /** n_embd: the width of an input embedding row (what a vision projector must produce). */
+    int embeddingLength();
+
+    /** The context length the model was trained for (n_ctx_train). */
+    int contextLength();
+
+    /** A fresh conversation state (KV cache or recurrent state) at position 0. */
+    Session newSession(SessionOptions options);
+
+    /** Releases the mapped weights; sessions must not be used afterwards. */
+    @Override
+    void close();
+}

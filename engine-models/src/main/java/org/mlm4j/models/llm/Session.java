@@ -1,0 +1,36 @@
+package org.mlm4j.models.llm;
+
+/**
+ * The state of one conversation with a {@link CausalLM}: for a transformer its KV cache, for a
+ * recurrent model its state. Inputs are evaluated at consecutive positions starting at
+ * {@link #position()}. Not thread-safe.
+ */
+public interface Session extends AutoCloseable {
+
+    /** The next position, i.e. how many inputs have been evaluated so far. */
+    int position();
+
+    /** How many positions this session can hold (n_ctx). */
+    int contextLength();
+
+    /**
+     * Evaluates {@code input} at positions {@code position() .. position() + input.count() - 1}
+     * and advances the position.
+     *
+     * @return {@code [rows][n_vocab]} logits row-major: no rows for {@link Logits#NONE}, the
+     *         last input's row for {@link Logits#LAST}, one row per input for {@link Logits#ALL}
+     * @throws ContextFullException when the input does not fit in the remaining context
+     */
+    float[] forward(Input input, Logits wanted);
+
+    /** Forgets every evaluated input: back to position 0. */
+    void reset();
+
+    @Override
+    void close();
+
+    /** Which logits rows {@link #forward} computes; the LM head runs only for these. */
+    enum Logits {
+        NONE, LAST, ALL
+    }
+}

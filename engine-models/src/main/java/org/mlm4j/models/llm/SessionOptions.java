@@ -1,0 +1,43 @@
+package org.mlm4j.models.llm;
+
+/**
+ * How a {@link Session} is sized.
+ *
+ * @param contextLength positions to hold; 0 means the model's trained context length
+ * @param kvCacheType   element type of a transformer's K and V cache (recurrent models ignore it)
+ * @param maxBatch      inputs evaluated together at most; longer inputs are split into batches
+ *                      of this size (llama.cpp's n_ubatch)
+ */
+public record SessionOptions(int contextLength, KvCacheType kvCacheType, int maxBatch) {
+
+    /** llama.cpp's defaults: the model's context, an F16 cache, batches of 512. */
+    public static final SessionOptions DEFAULT = new SessionOptions(0, KvCacheType.F16, 512);
+
+    public SessionOptions {
+        if (contextLength < 0 || maxBatch <= 0) {
+            throw new IllegalArgumentException("contextLength must be >= 0 and maxBatch > 0");
+        }
+    }
+
+    public SessionOptions withContextLength(int n) {
+        return new SessionOptions(n, kvCacheType, maxBatch);
+    }
+
+    public SessionOptions withMaxBatch(int n) {
+        return new SessionOptions(contextLength, kvCacheType, n);
+    }
+
+    public SessionOptions withKvCacheType(KvCacheType t) {
+        return new SessionOptions(contextLength, t, maxBatch);
+    }
+
+    /** The context a session of {@code model} gets: this one, capped at the model's. */
+    public int contextFor(CausalLM model) {
+        return contextLength == 0 ? model.contextLength() : Math.min(contextLength, model.contextLength());
+    }
+
+    /** The element type of the K/V cache. */
+    public enum KvCacheType {
+        F16, F32
+    }
+}
