@@ -61,7 +61,7 @@ public final class GgufFile implements AutoCloseable {
         this.fileSize = fileSize;
     }
 
-    private record Parsed(int version, GgufMetadata metadata, Map<String, Tensor> tensors, Map<String, Long> offsets,
+    record Parsed(int version, GgufMetadata metadata, Map<String, Tensor> tensors, Map<String, Long> offsets,
                           long dataOffset, int alignment) {
     }
 
@@ -86,7 +86,8 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
-    private static Parsed parse(MemorySegment file) {
+    /** Parses a whole GGUF file held in {@code file}; the tensors are slices of it. */
+    static Parsed parse(MemorySegment file) {
         Reader r = new Reader(file);
         int magic = r.u32("magic");
         if (magic != MAGIC) {
@@ -264,9 +265,9 @@ public final class GgufFile implements AutoCloseable {
          * Rejects a count of items taking at least {@code minBytesEach} that cannot fit in the rest
          * of the file: nothing is allocated for a count before it passes this check.
          */
-        void requireCount(long count, long minBytesEach, String what, int fieldSize) {
+        void requireCount(long count, long minBytesEach, String what, long fieldOffset) {
             if (count < 0 || count > left() / minBytesEach) {
-                throw new GgufFormatException(pos - fieldSize, what + " " + Long.toUnsignedString(count)
+                throw new GgufFormatException(fieldOffset, what + " " + Long.toUnsignedString(count)
                         + " cannot fit in the " + left() + " bytes left in the file");
             }
         }
@@ -307,13 +308,19 @@ public final class GgufFile implements AutoCloseable {
         }
 
         String string(String what) {
-            long len = u64(what + " length");
-            if (len < 0 || len > left()) {
-                throw new GgufFormatException(pos - 8, what + " length " + Long.toUnsignedString(len)
-                        + " is larger than the " + left() + " bytes left in the file");
+            return string(what, -1);
+        }
+
+        /** A string; {@code element} >= 0 names it as an element of the array {@code what} in errors. */
+        String string(String what, int element) {
+            if (left() < 8) {
+                need(8, (element < 0 ? what : "element " + element + " of " + what) + " length");
             }
-            if (len > Integer.MAX_VALUE - 8) {
-                throw new GgufFormatException(pos - 8, what + " length " + len + " is too large for a string");
+            long len = file.get(I64, pos);
+            pos += 8;
+            if (len < 0 || len > left() || len > Integer.MAX_VALUE - 8) {
+                throw new GgufFormatException(pos - 8, (element < 0 ? what : "element " + element + " of " + what)
+                        + " length " + Long.toUnsignedString(len) + " is larger than the " + left() + " bytes left in the file");
             }
             byte[] bytes = file.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
             pos += len;
@@ -351,7 +358,7 @@ public final class GgufFile implements AutoCloseable {
             }
             GgufType elementType = type("array element type of '" + key + "'");
             long count = u64("array length of '" + key + "'");
-            requireCount(count, elementType.minEncodedSize(), "array length of '" + key + "'", 8);
+            requireCount(count, elementType.minEncodedSize(), "array length of '" + key + "'", pos - 8);
             if (count > Integer.MAX_VALUE - 8) {
                 throw new GgufFormatException(pos - 8, "array '" + key + "' has " + count + " elements, more than Java arrays hold");
             }
@@ -386,14 +393,14 @@ public final class GgufFile implements AutoCloseable {
 
         /** Variable-size elements: the array grows as they are read, so a false count costs no memory. */
         private GgufArray growingArray(GgufType type, int n, String key, int depth) {
+            String what = "'" + key + "'";
             Object[] elements = type == GgufType.STRING ? new String[Math.min(n, INITIAL_CAPACITY)]
                     : new GgufArray[Math.min(n, INITIAL_CAPACITY)];
             for (int i = 0; i < n; i++) {
                 if (i == elements.length) {
                     elements = Arrays.copyOf(elements, (int) Math.min(n, 2L * elements.length));
                 }
-                elements[i] = type == GgufType.STRING ? string("element " + i + " of '" + key + "'")
-                        : array(key, depth + 1);
+                elements[i] = type == GgufType.STRING ? string(what, i) : array(key, depth + 1);
             }
             return GgufArray.wrap(type, elements, n);
         }
