@@ -3,7 +3,6 @@ package org.mlm4j.models.tokenizer;
 import org.mlm4j.gguf.GgufMetadata;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,12 +37,13 @@ final class Vocabulary {
         if (n == 0) {
             throw new IllegalArgumentException("tokenizer.ggml.tokens is empty");
         }
-        scores = meta.contains("tokenizer.ggml.scores") ? numbers(meta.getArray("tokenizer.ggml.scores"), n, "scores") : new float[n];
-        attrs = new int[n];
+        scores = meta.contains("tokenizer.ggml.scores") ? meta.getFloatArray("tokenizer.ggml.scores") : new float[n];
         int[] types = meta.contains("tokenizer.ggml.token_type") ? meta.getIntArray("tokenizer.ggml.token_type") : null;
-        if (types != null && types.length < n) {
-            throw new IllegalArgumentException("tokenizer.ggml.token_type has " + types.length + " entries for " + n + " tokens");
+        checkLength("scores", scores.length, n);
+        if (types != null) {
+            checkLength("token_type", types.length, n);
         }
+        attrs = new int[n];
         ids = HashMap.newHashMap(n);
         for (int i = 0; i < n; i++) {
             if (texts[i].isEmpty()) {
@@ -61,18 +61,10 @@ final class Vocabulary {
         }
     }
 
-    private static float[] numbers(List<?> list, int n, String what) {
-        if (list.size() < n) {
-            throw new IllegalArgumentException("tokenizer.ggml." + what + " has " + list.size() + " entries for " + n + " tokens");
+    private static void checkLength(String key, int length, int tokens) {
+        if (length < tokens) {
+            throw new IllegalArgumentException("tokenizer.ggml." + key + " has " + length + " entries for " + tokens + " tokens");
         }
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            if (!(list.get(i) instanceof Number num)) {
-                throw new IllegalArgumentException("tokenizer.ggml." + what + " must hold numbers");
-            }
-            out[i] = num.floatValue();
-        }
-        return out;
     }
 
     int size() {
