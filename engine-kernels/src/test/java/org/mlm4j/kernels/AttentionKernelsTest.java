@@ -204,6 +204,32 @@ class AttentionKernelsTest {
     }
 
     @Test
+    void simdAgreesWithScalarTwinOverAwkwardHeadSizes() {
+        for (KvBuffer.Type type : KvBuffer.Type.values()) {
+            // F16: a probability may round to the neighbouring fp16 when the float sums differ by an ulp
+            double tolerance = type == KvBuffer.Type.F16 ? 2e-3 : F32_TOLERANCE;
+            for (int headDim : new int[] {1, 13, 31, 33, 80, 135}) {
+                int heads = 4;
+                int nKv = 2;
+                int tokens = 19;
+                float[] q = randoms(tokens * heads * headDim);
+                KvBuffer kv = KvBuffer.allocate(type, tokens + 11, nKv, headDim);
+                kv.put(0, randoms((tokens + 11) * nKv * headDim), 0, randoms((tokens + 11) * nKv * headDim), 0,
+                        nKv * headDim, tokens + 11);
+                float[] a = new float[q.length];
+                float[] b = new float[q.length];
+                KernelProvider.get().attention().attention(q, 0, heads * headDim, tokens, heads, 11, kv,
+                        AttentionMask.slidingWindow(17), 0.2f, a, 0, heads * headDim);
+                KernelProvider.scalar().attention().attention(q, 0, heads * headDim, tokens, heads, 11, kv,
+                        AttentionMask.slidingWindow(17), 0.2f, b, 0, heads * headDim);
+                for (int i = 0; i < a.length; i++) {
+                    assertThat((double) a[i]).as("%s head %d [%d]", type, headDim, i).isCloseTo(b[i], within(tolerance));
+                }
+            }
+        }
+    }
+
+    @Test
     void rejectsShapesThatDoNotFit() {
         KvBuffer kv = KvBuffer.allocate(KvBuffer.Type.F16, 4, 2, 8);
         kv.put(0, new float[16], 0, new float[16], 0, 16, 1);

@@ -20,7 +20,7 @@ public final class PanamaKernelProvider extends KernelProvider {
         }
         this.matmul = new PanamaMatmulKernels();
         this.ops = new PanamaOpsKernels();
-        this.attention = KernelProvider.scalar().attention();
+        this.attention = new PanamaAttentionKernels();
     }
 
     @Override

@@ -1,7 +1,400 @@
 package org.mlm4j.kernels.panama;
 
+import static org.mlm4j.kernels.panama.VectorConstants.D;
+import static org.mlm4j.kernels.panama.VectorConstants.F;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import org.mlm4j.kernels.Rope;
 import org.mlm4j.kernels.ScalarOpsKernels;
 
-/** Vector API ops kernels; the ops not overridden here are the scalar ones. */
+/**
+ * Vector API ops. Norms, softmax, the exp/tanh activations, arithmetic and RoPE are vectorised;
+ * the fp16-table activations, erf-GELU, the small convolutions, pooling and the F16/BF16
+ * conversions (JDK intrinsics) stay scalar (inherited). Each method computes what its scalar twin
+ * does; sums taken in a different order agree to float tolerance, RoPE and the element-wise ops
+ * exactly.
+ */
 final class PanamaOpsKernels extends ScalarOpsKernels {
+    /** Swaps the floats of each adjacent pair: lane 2i ↔ 2i+1 (NORMAL RoPE). */
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(F, i -> i ^ 1);
+
+    // ---------------------------------------------------------------- shared vector loops
+
+    /** Σ x[i]² with the squares rounded to float and summed in double (ggml rms_norm). */
+    static double sumOfSquares(float[] x, int o, int n) {
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, o + i);
+            FloatVector sq = v.mul(v);
+            acc = acc.add((DoubleVector) sq.convertShape(VectorOperators.F2D, D, 0))
+                    .add((DoubleVector) sq.convertShape(VectorOperators.F2D, D, 1));
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += (double) (x[o + i] * x[o + i]);
+        }
+        return sum;
+    }
+
+    /** Σ (x[i] − center)² ({@code squared}) or Σ x[i], float terms summed in double (ggml norm). */
+    private static double sum(float[] x, int o, int n, float center, boolean squared) {
+        DoubleVector acc = DoubleVector.zero(D);
+        FloatVector c = FloatVector.broadcast(F, center);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, o + i);
+            if (squared) {
+                v = v.sub(c);
+                v = v.mul(v);
+            }
+            acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, D, 0))
+                    .add((DoubleVector) v.convertShape(VectorOperators.F2D, D, 1));
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float v = x[o + i];
+            if (squared) {
+                v -= center;
+                v *= v;
+            }
+            sum += v;
+        }
+        return sum;
+    }
+
+    /** {@code y = x·s·w + b}, w and b optional (index i of both). */
+    private static void scaleWeightBias(float[] x, int xo, float shift, float s, float[] y, int yo, int n,
+                                        float[] w, float[] b) {
+        FloatVector vs = FloatVector.broadcast(F, s);
+        FloatVector vshift = FloatVector.broadcast(F, shift);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i).sub(vshift).mul(vs);
+            if (w != null) {
+                v = v.mul(FloatVector.fromArray(F, w, i));
+            }
+            if (b != null) {
+                v = v.add(FloatVector.fromArray(F, b, i));
+            }
+            v.intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            float v = (x[xo + i] - shift) * s;
+            if (w != null) {
+                v *= w[i];
+            }
+            if (b != null) {
+                v += b[i];
+            }
+            y[yo + i] = v;
+        }
+    }
+
+    /**
+     * In-place {@code exp(x − max)/Σ} over n floats: the exps by the Vector API's EXP, each vector's
+     * sum added in double as ggml's AVX soft_max does, then × {@code (float)(1/sum)}.
+     */
+    static void softmaxRow(float[] x, int o, int n) {
+        FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            vmax = vmax.max(FloatVector.fromArray(F, x, o + i));
+        }
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, x[o + i]);
+        }
+        FloatVector m = FloatVector.broadcast(F, max);
+        double sum = 0;
+        for (i = 0; i < bound; i += F.length()) {
+            FloatVector e = FloatVector.fromArray(F, x, o + i).sub(m).lanewise(VectorOperators.EXP);
+            e.intoArray(x, o + i);
+            sum += e.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[o + i] - max);
+            x[o + i] = e;
+            sum += e;
+        }
+        scaleInPlace(x, o, n, (float) (1.0 / sum));
+    }
+
+    static void scaleInPlace(float[] x, int o, int n, float s) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, o + i).mul(s).intoArray(x, o + i);
+        }
+        for (; i < n; i++) {
+            x[o + i] *= s;
+        }
+    }
+
+    /** Σ a[i]·b[i] in float with FMA. */
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum = Math.fma(a[ao + i], b[bo + i], sum);
+        }
+        return sum;
+    }
+
+    /** {@code y[i] += s·x[i]} with FMA. */
+    static void axpy(float s, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector vs = FloatVector.broadcast(F, s);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xo + i).fma(vs, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] = Math.fma(x[xo + i], s, y[yo + i]);
+        }
+    }
+
+    // ---------------------------------------------------------------- norms
+
+    @Override
+    public void rmsNorm(float[] x, int xOffset, float[] y, int yOffset, int n, int rows, float[] weight, float eps) {
+        for (int r = 0; r < rows; r++) {
+            float mean = (float) (sumOfSquares(x, xOffset + r * n, n) / n);
+            float s = 1.0f / (float) Math.sqrt(mean + eps);
+            scaleWeightBias(x, xOffset + r * n, 0f, s, y, yOffset + r * n, n, weight, null);
+        }
+    }
+
+    @Override
+    public void layerNorm(float[] x, int xOffset, float[] y, int yOffset, int n, int rows,
+                          float[] weight, float[] bias, float eps) {
+        for (int r = 0; r < rows; r++) {
+            int xo = xOffset + r * n;
+            float mean = (float) (sum(x, xo, n, 0f, false) / n);
+            float variance = (float) (sum(x, xo, n, mean, true) / n);
+            float s = 1.0f / (float) Math.sqrt(variance + eps);
+            scaleWeightBias(x, xo, mean, s, y, yOffset + r * n, n, weight, bias);
+        }
+    }
+
+    // ---------------------------------------------------------------- softmax
+
+    @Override
+    public void softmax(float[] x, int xOffset, int n, int rows, float scale, float[] mask, int maskOffset) {
+        for (int r = 0; r < rows; r++) {
+            int o = xOffset + r * n;
+            if (mask == null) {
+                scaleInPlace(x, o, n, scale);
+            } else {
+                int i = 0;
+                for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+                    FloatVector.fromArray(F, x, o + i).mul(scale).add(FloatVector.fromArray(F, mask, maskOffset + r * n + i))
+                            .intoArray(x, o + i);
+                }
+                for (; i < n; i++) {
+                    x[o + i] = x[o + i] * scale + mask[maskOffset + r * n + i];
+                }
+            }
+            softmaxRow(x, o, n);
+        }
+    }
+
+    @Override
+    public void softmaxCausal(float[] x, int xOffset, int n, int rows, float scale, int firstPosition) {
+        for (int r = 0; r < rows; r++) {
+            int o = xOffset + r * n;
+            int visible = Math.max(0, Math.min(n, firstPosition + r + 1));
+            scaleInPlace(x, o, visible, scale);
+            softmaxRow(x, o, visible);
+            java.util.Arrays.fill(x, o + visible, o + n, 0f);
+        }
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    private static final float SQRT_2_OVER_PI = 0.79788456080286535587989211986876f;
+    private static final float GELU_COEF_A = 0.044715f;
+
+    @Override
+    public void geluTanh(float[] x, int xOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, xOffset + i);
+            FloatVector inner = v.mul(SQRT_2_OVER_PI).mul(v.mul(GELU_COEF_A).mul(v).add(1.0f));
+            v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1.0f)).intoArray(y, yOffset + i);
+        }
+        super.geluTanh(x, xOffset + i, y, yOffset + i, n - i);
+    }
+
+    @Override
+    public void quickGeluExact(float[] x, int xOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, xOffset + i);
+            FloatVector e = v.mul(-1.702f).lanewise(VectorOperators.EXP);
+            v.mul(FloatVector.broadcast(F, 1.0f).div(e.add(1.0f))).intoArray(y, yOffset + i);
+        }
+        super.quickGeluExact(x, xOffset + i, y, yOffset + i, n - i);
+    }
+
+    private static FloatVector silu(FloatVector v) {
+        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1.0f));
+    }
+
+    @Override
+    public void silu(float[] x, int xOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            silu(FloatVector.fromArray(F, x, xOffset + i)).intoArray(y, yOffset + i);
+        }
+        super.silu(x, xOffset + i, y, yOffset + i, n - i);
+    }
+
+    @Override
+    public void swiglu(float[] gate, int gateOffset, float[] up, int upOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            silu(FloatVector.fromArray(F, gate, gateOffset + i)).mul(FloatVector.fromArray(F, up, upOffset + i))
+                    .intoArray(y, yOffset + i);
+        }
+        super.swiglu(gate, gateOffset + i, up, upOffset + i, y, yOffset + i, n - i);
+    }
+
+    @Override
+    public void relu(float[] x, int xOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xOffset + i).max(0f).intoArray(y, yOffset + i);
+        }
+        super.relu(x, xOffset + i, y, yOffset + i, n - i);
+    }
+
+    private static FloatVector hardsigmoid(FloatVector v) {
+        return v.add(3.0f).div(6.0f).max(0.0f).min(1.0f);
+    }
+
+    @Override
+    public void hardswish(float[] x, int xOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, xOffset + i);
+            v.mul(hardsigmoid(v)).intoArray(y, yOffset + i);
+        }
+        super.hardswish(x, xOffset + i, y, yOffset + i, n - i);
+    }
+
+    @Override
+    public void hardsigmoid(float[] x, int xOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            hardsigmoid(FloatVector.fromArray(F, x, xOffset + i)).intoArray(y, yOffset + i);
+        }
+        super.hardsigmoid(x, xOffset + i, y, yOffset + i, n - i);
+    }
+
+    // ---------------------------------------------------------------- arithmetic
+
+    @Override
+    public void add(float[] a, int aOffset, float[] b, int bOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, a, aOffset + i).add(FloatVector.fromArray(F, b, bOffset + i)).intoArray(y, yOffset + i);
+        }
+        super.add(a, aOffset + i, b, bOffset + i, y, yOffset + i, n - i);
+    }
+
+    @Override
+    public void mul(float[] a, int aOffset, float[] b, int bOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, a, aOffset + i).mul(FloatVector.fromArray(F, b, bOffset + i)).intoArray(y, yOffset + i);
+        }
+        super.mul(a, aOffset + i, b, bOffset + i, y, yOffset + i, n - i);
+    }
+
+    @Override
+    public void scale(float[] x, int xOffset, float[] y, int yOffset, int n, float s) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xOffset + i).mul(s).intoArray(y, yOffset + i);
+        }
+        super.scale(x, xOffset + i, y, yOffset + i, n - i, s);
+    }
+
+    // ---------------------------------------------------------------- RoPE
+
+    /**
+     * The scalar twin's rotation, lane by lane: NEOX rotates the two contiguous halves; NORMAL uses
+     * cos/sin expanded to every lane ({@code c = cos_i} on both lanes of pair i, {@code s = ∓sin_i})
+     * and the pair-swapped input, {@code y = x·c + swap(x)·s}, which rounds as the scalar
+     * {@code x0·cos − x1·sin}, {@code x0·sin + x1·cos}.
+     */
+    @Override
+    public void rope(Rope rope, float[] x, int xOffset, int rowStride, int nTokens, int nHeads, int firstPosition) {
+        int pairs = rope.nRot() / 2;
+        boolean normal = rope.mode() == Rope.Mode.NORMAL;
+        float[] cos = new float[pairs];
+        float[] sin = new float[pairs];
+        float[] cosLanes = new float[normal ? rope.nRot() : 0];
+        float[] sinLanes = new float[normal ? rope.nRot() : 0];
+        for (int t = 0; t < nTokens; t++) {
+            rope.angles(firstPosition + t, cos, sin);
+            if (normal) {
+                for (int i = 0; i < pairs; i++) {
+                    cosLanes[2 * i] = cos[i];
+                    cosLanes[2 * i + 1] = cos[i];
+                    sinLanes[2 * i] = -sin[i];
+                    sinLanes[2 * i + 1] = sin[i];
+                }
+            }
+            for (int h = 0; h < nHeads; h++) {
+                int o = xOffset + t * rowStride + h * rope.headDim();
+                if (normal) {
+                    rotateAdjacentPairs(x, o, rope.nRot(), cosLanes, sinLanes);
+                } else {
+                    rotateHalves(x, o, pairs, cos, sin);
+                }
+            }
+        }
+    }
+
+    private static void rotateAdjacentPairs(float[] x, int o, int nRot, float[] cosLanes, float[] sinLanes) {
+        int i = 0;
+        for (int bound = F.loopBound(nRot); i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, o + i);
+            v.mul(FloatVector.fromArray(F, cosLanes, i))
+                    .add(v.rearrange(SWAP_PAIRS).mul(FloatVector.fromArray(F, sinLanes, i)))
+                    .intoArray(x, o + i);
+        }
+        for (; i < nRot; i += 2) {
+            float x0 = x[o + i];
+            float x1 = x[o + i + 1];
+            x[o + i] = x0 * cosLanes[i] + x1 * sinLanes[i];
+            x[o + i + 1] = x1 * cosLanes[i + 1] + x0 * sinLanes[i + 1];
+        }
+    }
+
+    private static void rotateHalves(float[] x, int o, int pairs, float[] cos, float[] sin) {
+        int i = 0;
+        for (int bound = F.loopBound(pairs); i < bound; i += F.length()) {
+            FloatVector x0 = FloatVector.fromArray(F, x, o + i);
+            FloatVector x1 = FloatVector.fromArray(F, x, o + pairs + i);
+            FloatVector c = FloatVector.fromArray(F, cos, i);
+            FloatVector s = FloatVector.fromArray(F, sin, i);
+            x0.mul(c).sub(x1.mul(s)).intoArray(x, o + i);
+            x0.mul(s).add(x1.mul(c)).intoArray(x, o + pairs + i);
+        }
+        for (; i < pairs; i++) {
+            float x0 = x[o + i];
+            float x1 = x[o + pairs + i];
+            x[o + i] = x0 * cos[i] - x1 * sin[i];
+            x[o + pairs + i] = x0 * sin[i] + x1 * cos[i];
+        }
+    }
 }

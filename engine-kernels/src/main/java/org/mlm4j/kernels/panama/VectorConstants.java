@@ -15,6 +15,7 @@ final class VectorConstants {
     static final int VECTOR_BITS = Integer.getInteger("mlm4j.vectorBits", VectorShape.preferredShape().vectorBitSize());
     static final VectorShape SHAPE = VectorShape.forBitSize(VECTOR_BITS);
     static final VectorSpecies<Float> F = VectorSpecies.of(float.class, SHAPE);
+    static final VectorSpecies<Double> D = VectorSpecies.of(double.class, SHAPE);
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SHAPE);
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, SHAPE);
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, SHAPE);

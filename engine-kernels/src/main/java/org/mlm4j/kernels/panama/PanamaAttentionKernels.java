@@ -1,0 +1,113 @@
+package org.mlm4j.kernels.panama;
+
+import org.mlm4j.kernels.AttentionKernels;
+import org.mlm4j.kernels.AttentionMask;
+import org.mlm4j.kernels.AttentionShapes;
+import org.mlm4j.kernels.KvBuffer;
+
+/**
+ * Vector API attention. Work is split into tasks of (KV head, block of query tokens): a task
+ * gathers the {@code g} query heads sharing that KV head for its tokens, then walks the visible
+ * positions once for the scores and once for the weighted sum, so each K and V row is read (and,
+ * in an F16 buffer, converted to float) once per task, not once per query head. The q·k dots, the
+ * softmax and the V accumulation are vector loops. Every query row is computed exactly as its
+ * scalar twin orders it whatever the blocking, so prefill and token-by-token decode agree bit for
+ * bit.
+ */
+final class PanamaAttentionKernels implements AttentionKernels {
+    /** Query tokens per task: enough rows to amortise each K/V row conversion, scores stay in L2. */
+    private static final int TOKEN_BLOCK = 16;
+
+    @Override
+    public void attention(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
+                          KvBuffer kv, AttentionMask mask, float scale, float[] out, int outOffset, int outStride) {
+        AttentionShapes.check(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv, mask, out, outOffset, outStride);
+        int blocks = (nTokens + TOKEN_BLOCK - 1) / TOKEN_BLOCK;
+        int tasks = kv.nKvHeads() * blocks;
+        for (int task = 0; task < tasks; task++) {
+            int kvHead = task % kv.nKvHeads();
+            int t0 = task / kv.nKvHeads() * TOKEN_BLOCK;
+            new Task(q, qOffset, qStride, nHeads, firstPosition, kv, mask, scale, out, outOffset, outStride, kvHead, t0,
+                    Math.min(nTokens, t0 + TOKEN_BLOCK)).run();
+        }
+    }
+
+    /** One KV head × one block of query tokens. */
+    private record Task(float[] q, int qOffset, int qStride, int nHeads, int firstPosition, KvBuffer kv,
+                        AttentionMask mask, float scale, float[] out, int outOffset, int outStride,
+                        int kvHead, int t0, int t1) {
+
+        void run() {
+            int headDim = kv.headDim();
+            int group = nHeads / kv.nKvHeads();
+            int rows = (t1 - t0) * group;
+            boolean f16 = kv.type() == KvBuffer.Type.F16;
+            // row r = (token t0 + r / group, query head kvHead·group + r % group)
+            float[] queries = new float[rows * headDim];
+            int[] first = new int[rows];
+            int[] end = new int[rows];
+            for (int r = 0; r < rows; r++) {
+                int t = t0 + r / group;
+                int h = kvHead * group + r % group;
+                int src = qOffset + t * qStride + h * headDim;
+                for (int d = 0; d < headDim; d++) {
+                    float v = q[src + d];
+                    queries[r * headDim + d] = f16 ? Float.float16ToFloat(Float.floatToFloat16(v)) : v;
+                }
+                first[r] = mask.first(firstPosition + t);
+                end[r] = mask.end(firstPosition + t, kv.length());
+            }
+            int lo = first[0];
+            int hi = end[rows - 1];
+            int span = hi - lo;
+            float[] weights = new float[rows * span];
+            float[] row = f16 ? new float[headDim] : null;
+            for (int p = lo; p < hi; p++) {
+                float[] k = row;
+                int ko = 0;
+                if (f16) {
+                    kv.readKey(p, kvHead, row, 0);
+                } else {
+                    k = kv.keysF32();
+                    ko = kv.keyOffset(p, kvHead);
+                }
+                for (int r = 0; r < rows; r++) {
+                    if (p >= first[r] && p < end[r]) {
+                        weights[r * span + p - lo] = PanamaOpsKernels.dot(queries, r * headDim, k, ko, headDim) * scale;
+                    }
+                }
+            }
+            for (int r = 0; r < rows; r++) {
+                int o = r * span + first[r] - lo;
+                int n = end[r] - first[r];
+                PanamaOpsKernels.softmaxRow(weights, o, n);
+                if (f16) {
+                    for (int i = 0; i < n; i++) {
+                        weights[o + i] = Float.float16ToFloat(Float.floatToFloat16(weights[o + i]));
+                    }
+                }
+            }
+            float[] sums = new float[rows * headDim];
+            for (int p = lo; p < hi; p++) {
+                float[] v = row;
+                int vo = 0;
+                if (f16) {
+                    kv.readValue(p, kvHead, row, 0);
+                } else {
+                    v = kv.valuesF32();
+                    vo = kv.valueOffset(p, kvHead);
+                }
+                for (int r = 0; r < rows; r++) {
+                    if (p >= first[r] && p < end[r]) {
+                        PanamaOpsKernels.axpy(weights[r * span + p - lo], v, vo, sums, r * headDim, headDim);
+                    }
+                }
+            }
+            for (int r = 0; r < rows; r++) {
+                int t = t0 + r / group;
+                int h = kvHead * group + r % group;
+                System.arraycopy(sums, r * headDim, out, outOffset + t * outStride + h * headDim, headDim);
+            }
+        }
+    }
+}
