@@ -3,6 +3,7 @@ package org.mlm4j.models.tokenizer;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.mlm4j.testing.Json;
 import org.mlm4j.testing.TestData;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.mlm4j.models.tokenizer;
+package org.mlm4j.testing;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A small JSON reader for test data: objects → LinkedHashMap, arrays → List, numbers → Long or Double. */
-final class Json {
+public final class Json {
     private final String s;
     private int pos;
 
@@ -14,7 +14,7 @@ final class Json {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Json j = new Json(text);
         Object v = j.value();
         j.skipSpace();
