@@ -44,6 +44,7 @@ public final class Dequantize {
 
     /** Dequantizes row {@code row} (of {@link Tensor#rows()}) of {@code t}: {@link Tensor#cols()} values. */
     public static void row(Tensor t, long row, float[] dst, int dstOffset) {
+        t.type().requireComputable("tensor " + t.name());
         row(t.type(), t.row(row), 0, dst, dstOffset, t.cols());
     }
 
@@ -53,6 +54,7 @@ public final class Dequantize {
         if (count > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("tensor " + t + " has " + count + " values, too many for one float[]");
         }
+        t.type().requireComputable("tensor " + t.name());
         float[] out = new float[(int) count];
         row(t.type(), t.data(), 0, out, 0, out.length);
         return out;
