@@ -101,6 +101,42 @@ class ImageLoaderTest {
         assertThat(distinctColours(image)).as("a photo has many colours").isGreaterThan(1000);
     }
 
+    /**
+     * The decoded RGB is the JFIF YCbCr→RGB conversion (ITU-R BT.601 full range) of the stored
+     * samples, which {@code readRaster} returns unconverted: no ICC colour management sneaks in
+     * (rocket.jpg embeds an Adobe RGB profile, which the JDK would otherwise convert to sRGB).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"retina.jpg", "rocket.jpg", "hubble_deep_field.jpg"})
+    void jpegPixelsAreTheStoredYCbCrConvertedWithoutColourManagement(String name) throws Exception {
+        Path file = TestData.path("images/" + name);
+        Raster ycc;
+        try (var in = ImageIO.createImageInputStream(file.toFile())) {
+            javax.imageio.ImageReader reader = ImageIO.getImageReaders(in).next();
+            reader.setInput(in);
+            ycc = reader.readRaster(0, null);
+            reader.dispose();
+        }
+
+        RgbImage image = ImageLoader.load(file);
+
+        int maxDiff = 0;
+        int[] p = new int[3];
+        for (int y = 0; y < image.height(); y += 3) {
+            for (int x = 0; x < image.width(); x += 3) {
+                ycc.getPixel(x, y, p);
+                double cb = p[1] - 128.0;
+                double cr = p[2] - 128.0;
+                double[] rgb = {p[0] + 1.402 * cr, p[0] - 0.344136 * cb - 0.714136 * cr, p[0] + 1.772 * cb};
+                for (int c = 0; c < 3; c++) {
+                    int expected = (int) Math.max(0, Math.min(255, Math.round(rgb[c])));
+                    maxDiff = Math.max(maxDiff, Math.abs(image.sample(x, y, c) - expected));
+                }
+            }
+        }
+        assertThat(maxDiff).isLessThanOrEqualTo(1);
+    }
+
     @Test
     void jpegRoundTripStaysCloseToTheEncodedPixels() throws Exception {
         RgbImage original = ImageLoader.load(TestData.path("images/astronaut.png"));
