@@ -1,0 +1,111 @@
+package org.mlm4j;
+
+import org.mlm4j.models.vision.ClipVisionModel;
+import org.mlm4j.models.vision.image.ImageLoader;
+import org.mlm4j.models.vision.image.RgbImage;
+import org.mlm4j.models.vision.image.VisionPreprocessor;
+import org.mlm4j.models.vision.image.VisionPreset;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Turns images into the embeddings a multimodal language model reads in place of its
+ * {@code <image>} placeholder: CLIP ViT + projector (MLP, LDP or LDPv2) from a llama.cpp
+ * {@code mmproj} GGUF file.
+ *
+ * <pre>{@code
+ * try (VisionEncoder vision = VisionEncoder.load(Path.of("mmproj.gguf"))) {
+ *     float[][] tokens = vision.encode(Path.of("photo.jpg"));   // [144][2048] for MobileVLM V2
+ * }
+ * }</pre>
+ *
+ * <p>The {@link VisionPreset} chooses whose numbers to reproduce: {@code PYTORCH} (the default) is
+ * what the original models compute, {@code LLAMACPP} is llama.cpp's clip.cpp, quirks included.
+ * One encoder serves one thread at a time; the weights stay memory-mapped until {@link #close()}.
+ */
+public final class VisionEncoder implements AutoCloseable {
+
+    /** Load options. */
+    public record Options(VisionPreset preset) {
+        public Options {
+            Objects.requireNonNull(preset, "preset");
+        }
+
+        public static Options defaults() {
+            return new Options(VisionPreset.DEFAULT);
+        }
+    }
+
+    private final ClipVisionModel model;
+    private final VisionPreprocessor preprocessor;
+
+    private VisionEncoder(ClipVisionModel model) {
+        this.model = model;
+        this.preprocessor = new VisionPreprocessor(model.preset(), model.config().imageSize(),
+                model.config().imageMean(), model.config().imageStd());
+    }
+
+    public static VisionEncoder load(Path mmproj) throws IOException {
+        return load(mmproj, Options.defaults());
+    }
+
+    /** Opens and checks an mmproj file; unsupported projectors and missing tensors fail here. */
+    public static VisionEncoder load(Path mmproj, Options options) throws IOException {
+        return new VisionEncoder(ClipVisionModel.load(mmproj, options.preset()));
+    }
+
+    /** Decodes (PNG, JPEG, ...), preprocesses and encodes an image file: {@code [tokens()][embeddingLength()]}. */
+    public float[][] encode(Path image) throws IOException {
+        return encode(ImageLoader.load(image));
+    }
+
+    /** Preprocesses and encodes a decoded image. */
+    public float[][] encode(RgbImage image) {
+        return rows(encodePreprocessed(preprocess(image)));
+    }
+
+    /** The preset's padding, resizing and normalisation: HWC float32 {@code [S][S][3]}. */
+    public float[] preprocess(RgbImage image) {
+        return preprocessor.preprocess(image);
+    }
+
+    /** Token-major embeddings {@code tokens() × embeddingLength()} of a preprocessed image. */
+    public float[] encodePreprocessed(float[] hwc) {
+        return model.encode(hwc);
+    }
+
+    /** Image tokens per image (144 for MobileVLM, 576 for LLaVA-1.5). */
+    public int tokens() {
+        return model.outputTokens();
+    }
+
+    /** The width of each image token: the n_embd of the language model it feeds. */
+    public int embeddingLength() {
+        return model.embeddingLength();
+    }
+
+    /** S: the side of the square the image is resized to. */
+    public int imageSize() {
+        return model.config().imageSize();
+    }
+
+    public VisionPreset preset() {
+        return model.preset();
+    }
+
+    private float[][] rows(float[] flat) {
+        int width = embeddingLength();
+        float[][] rows = new float[flat.length / width][];
+        for (int t = 0; t < rows.length; t++) {
+            rows[t] = java.util.Arrays.copyOfRange(flat, t * width, (t + 1) * width);
+        }
+        return rows;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
