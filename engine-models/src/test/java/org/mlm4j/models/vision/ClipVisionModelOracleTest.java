@@ -46,11 +46,11 @@ class ClipVisionModelOracleTest {
         try (ClipVisionModel m = ClipVisionModel.load(TestData.path(model), preset)) {
             assertThat(m.outputTokens()).isEqualTo(tokens);
             assertThat(m.embeddingLength()).isEqualTo(width);
-            float[] expected = OracleFiles.floats(emb);
-            double[] actual = OracleFiles.widen(m.encode(OracleFiles.floats(pre)));
+            float[] expected = TestData.floats(emb);
+            double[] actual = EmbeddingComparison.widen(m.encode(TestData.floats(pre)));
             assertThat(actual).hasSize(tokens * width);
-            double diff = OracleFiles.maxAbsDiff(expected, actual);
-            double cosine = OracleFiles.minRowCosine(expected, actual, width);
+            double diff = EmbeddingComparison.maxAbsDiff(expected, actual);
+            double cosine = EmbeddingComparison.minRowCosine(expected, actual, width);
             System.out.printf("%s %s: max |d| %.3g, min cosine %.8f%n", preset, emb, diff, cosine);
             assertThat(diff).isLessThanOrEqualTo(maxAbs);
             assertThat(cosine).isGreaterThanOrEqualTo(MIN_COSINE);

@@ -24,8 +24,18 @@ final class NaiveVisionReference {
     private final int patch;
     private final int grid;
     private final double eps;
+    private final int blocks;
+    private final boolean tanhGelu;
 
+    /** The PyTorch model: every stored ViT block, erf GELU. */
     NaiveVisionReference(GgufFile file) {
+        this(file, file.metadata().getInt("clip.vision.block_count"), false);
+    }
+
+    /** With llama.cpp's two structural changes available: fewer blocks, tanh-approximated GELU. */
+    NaiveVisionReference(GgufFile file, int blocks, boolean tanhGelu) {
+        this.blocks = blocks;
+        this.tanhGelu = tanhGelu;
         this.file = file;
         this.meta = file.metadata();
         this.hidden = meta.getInt("clip.vision.embedding_length");
@@ -81,7 +91,6 @@ final class NaiveVisionReference {
         }
         x = layerNorm(x, "v.pre_ln", eps);
         boolean erfGelu = meta.getBoolean("clip.use_gelu");
-        int blocks = meta.getInt("clip.vision.block_count");
         for (int b = 0; b < blocks; b++) {
             String p = "v.blk." + b + ".";
             double[][] a = attention(layerNorm(x, p + "ln1", eps), p);
@@ -318,13 +327,15 @@ final class NaiveVisionReference {
         return y;
     }
 
-    /** Exact GELU {@code x·Φ(x)} (PyTorch nn.GELU()). */
-    static double[][] gelu(double[][] x) {
+    /** Exact GELU {@code x·Φ(x)} (PyTorch nn.GELU()), or its tanh approximation when asked for. */
+    private double[][] gelu(double[][] x) {
         double[][] y = new double[x.length][];
         for (int t = 0; t < x.length; t++) {
             y[t] = new double[x[t].length];
             for (int i = 0; i < x[t].length; i++) {
-                y[t][i] = 0.5 * x[t][i] * (1 + erf(x[t][i] / Math.sqrt(2)));
+                double v = x[t][i];
+                y[t][i] = 0.5 * v * (1 + (tanhGelu ? Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))
+                        : erf(v / Math.sqrt(2))));
             }
         }
         return y;

@@ -15,11 +15,11 @@ class NaiveVisionReferenceTest {
     @ValueSource(strings = {"synth_640x480", "synth_240x320"})
     void reproducesThePytorchOracle(String image) throws Exception {
         try (GgufFile f = GgufFile.open(TestData.path("oracle/vision/models/mmproj-ldpv2-f32.gguf"))) {
-            float[] pre = OracleFiles.floats("oracle/vision-pytorch/pre/" + image + "__336_openai.pre.f32");
-            float[] expected = OracleFiles.floats("oracle/vision-pytorch/emb/ldpv2-f32__" + image + ".emb.f32");
-            double[] actual = OracleFiles.flatten(new NaiveVisionReference(f).encode(pre));
+            float[] pre = TestData.floats("oracle/vision-pytorch/pre/" + image + "__336_openai.pre.f32");
+            float[] expected = TestData.floats("oracle/vision-pytorch/emb/ldpv2-f32__" + image + ".emb.f32");
+            double[] actual = EmbeddingComparison.flatten(new NaiveVisionReference(f).encode(pre));
             assertThat(actual).hasSize(144 * 256);
-            assertThat(OracleFiles.maxAbsDiff(expected, actual)).isLessThan(1e-5);
+            assertThat(EmbeddingComparison.maxAbsDiff(expected, actual)).isLessThan(1e-5);
         }
     }
 

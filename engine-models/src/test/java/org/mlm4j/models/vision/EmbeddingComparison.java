@@ -1,22 +1,8 @@
 package org.mlm4j.models.vision;
 
-import org.mlm4j.testing.TestData;
-
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-
-/** Reads the oracle's float32 little-endian arrays and compares embeddings. */
-final class OracleFiles {
-    private OracleFiles() {
-    }
-
-    static float[] floats(String relative) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(TestData.path(relative))).order(ByteOrder.LITTLE_ENDIAN);
-        float[] v = new float[b.remaining() / 4];
-        b.asFloatBuffer().get(v);
-        return v;
+/** Compares embeddings with the oracle's. */
+final class EmbeddingComparison {
+    private EmbeddingComparison() {
     }
 
     /** Largest |a − b| over all values. */

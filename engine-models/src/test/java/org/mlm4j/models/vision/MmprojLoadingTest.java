@@ -1,0 +1,104 @@
+package org.mlm4j.models.vision;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.mlm4j.gguf.GgufFile;
+import org.mlm4j.gguf.GgufType;
+import org.mlm4j.gguf.GgufWriter;
+import org.mlm4j.models.vision.image.VisionPreset;
+import org.mlm4j.tensor.GgmlType;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** mmproj files of every weight type load and encode; malformed ones fail at load with one clear message. */
+class MmprojLoadingTest {
+    /** K-quant blocks hold 256 values, so every linear layer's input width is 256. */
+    private static final SyntheticMmproj.Shape TINY_LDPV2 =
+            new SyntheticMmproj.Shape(48, 2, 256, 4, 256, 2, 256, ProjectorType.LDPV2, false);
+
+    @TempDir
+    Path dir;
+
+    /** Quantized weights against the float64 reference on the same weights before quantization. */
+    @ParameterizedTest
+    @CsvSource({"F16, 0.99999", "Q8_0, 0.9999", "Q4_0, 0.99", "Q4_K, 0.99", "Q6_K, 0.999", "Q5_K, 0.995"})
+    void everyWeightTypeEncodesCloseToTheFloatModel(GgmlType type, double minCosine) throws Exception {
+        Path reference = dir.resolve("f32.gguf");
+        Path quantized = dir.resolve(type + ".gguf");
+        SyntheticMmproj.write(reference, TINY_LDPV2, GgmlType.F32, 3);
+        SyntheticMmproj.write(quantized, TINY_LDPV2, type, 3);
+        float[] image = LdpProjectorTest.randomImage(48, 5);
+        try (GgufFile f = GgufFile.open(reference);
+             ClipVisionModel m = ClipVisionModel.load(quantized, VisionPreset.PYTORCH)) {
+            float[] expected = LdpProjectorTest.toFloats(new NaiveVisionReference(f).encode(image));
+            double[] actual = EmbeddingComparison.widen(m.encode(image));
+            assertThat(actual).hasSize(144 * 256);
+            assertThat(EmbeddingComparison.minRowCosine(expected, actual, 256)).isGreaterThanOrEqualTo(minCosine);
+        }
+    }
+
+    @Test
+    void rejectsAnUnsupportedProjectorType() throws Exception {
+        assertLoadFails(w -> w.put("clip.projector_type", "resampler"), "unsupported projector type 'resampler'");
+    }
+
+    @Test
+    void namesAMissingTensor() throws Exception {
+        Path base = dir.resolve("base.gguf");
+        SyntheticMmproj.write(base, TINY_LDPV2, GgmlType.F32, 1);
+        GgufWriter w = new GgufWriter();
+        try (GgufFile f = GgufFile.open(base)) {
+            w.putAll(f.metadata());
+            f.tensors().values().stream().filter(t -> !t.name().equals("v.blk.1.attn_v.weight")).forEach(w::addTensor);
+            w.write(dir.resolve("bad.gguf"));
+        }
+        assertThatThrownBy(() -> ClipVisionModel.load(dir.resolve("bad.gguf"), VisionPreset.PYTORCH))
+                .hasMessageContaining("missing tensor 'v.blk.1.attn_v.weight'");
+    }
+
+    @Test
+    void namesAMisShapedTensor() throws Exception {
+        assertLoadFails(w -> w.put("clip.vision.feed_forward_length", GgufType.UINT32, 512),
+                "tensor 'v.blk.0.ffn_down.weight' has shape [256, 256], expected [256, 512]");
+    }
+
+    @Test
+    void rejectsTextEncodersAndFilesWithoutAProjector() throws Exception {
+        assertLoadFails(w -> w.put("clip.has_text_encoder", true), "text encoders are not supported");
+        assertLoadFails(w -> w.put("clip.has_llava_projector", false), "clip.has_llava_projector");
+        assertLoadFails(w -> w.remove("clip.vision.image_size"), "clip.vision.image_size");
+        assertLoadFails(w -> w.put("clip.vision.image_size", GgufType.UINT32, 51), "not a multiple of the patch size");
+    }
+
+    @Test
+    void rejectsAGridTheLdpProjectorsCannotPool() throws Exception {
+        SyntheticMmproj.Shape small = new SyntheticMmproj.Shape(32, 2, 32, 4, 32, 1, 32, ProjectorType.LDPV2, false);
+        Path file = dir.resolve("grid16.gguf");
+        SyntheticMmproj.write(file, small, GgmlType.F32, 1);
+        try (ClipVisionModel m = ClipVisionModel.load(file, VisionPreset.PYTORCH)) {
+            assertThatThrownBy(() -> m.encode(new float[32 * 32 * 3])).hasMessageContaining("needs a 24x24 patch grid");
+            assertThatThrownBy(() -> m.encode(new float[10])).hasMessageContaining("expected a 32x32x3 image");
+        }
+    }
+
+    @Test
+    void rejectsAFileThatIsNotGguf() throws Exception {
+        Path file = dir.resolve("image.gguf");
+        Files.write(file, new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 0});
+        assertThatThrownBy(() -> ClipVisionModel.load(file, VisionPreset.PYTORCH)).hasMessageContaining("not a GGUF file");
+    }
+
+    private void assertLoadFails(java.util.function.Consumer<GgufWriter> change, String message) throws Exception {
+        GgufWriter w = SyntheticMmproj.writer(TINY_LDPV2, GgmlType.F32, 1);
+        change.accept(w);
+        Path file = dir.resolve("changed.gguf");
+        w.write(file);
+        assertThatThrownBy(() -> ClipVisionModel.load(file, VisionPreset.PYTORCH)).hasMessageContaining(message);
+    }
+}
