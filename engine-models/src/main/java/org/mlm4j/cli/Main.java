@@ -17,7 +17,8 @@ public final class Main {
     public static final int EXIT_BAD_INPUT = 2;
 
     private static final List<Command> COMMANDS = List.of(
-            new EmbedImageCommand()
+            new EmbedImageCommand(),
+            new TokenizeCommand()
     );
 
     private Main() {
