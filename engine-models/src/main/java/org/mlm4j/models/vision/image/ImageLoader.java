@@ -125,7 +125,11 @@ public final class ImageLoader {
             throw new ImageFormatException(file, "decoded size " + image.getWidth() + "x" + image.getHeight()
                     + " differs from the header's " + width + "x" + height);
         }
-        return new RgbImage(width, height, toRgb(file, image));
+        try {
+            return fromBufferedImage(image);
+        } catch (IllegalArgumentException e) {
+            throw new ImageFormatException(file, e.getMessage(), e);
+        }
     }
 
     /**
@@ -169,16 +173,20 @@ public final class ImageLoader {
         }
     }
 
-    /** The image's stored colour samples as 8-bit interleaved RGB, following the rules in the class comment. */
-    static byte[] toRgb(Path file, BufferedImage image) {
+    /**
+     * The image's stored colour samples as 8-bit RGB, by the rules in the class comment (for
+     * callers that already hold a {@link BufferedImage}); an unsupported colour model (CMYK, ...)
+     * is an {@link IllegalArgumentException}.
+     */
+    public static RgbImage fromBufferedImage(BufferedImage image) {
         ColorModel model = image.getColorModel();
         Raster raster = image.getRaster();
         int width = image.getWidth();
         int height = image.getHeight();
         byte[] rgb = new byte[Math.multiplyExact(3, Math.multiplyExact(width, height))];
         if (model instanceof IndexColorModel palette) {
-            expandPalette(file, palette, raster, rgb);
-            return rgb;
+            expandPalette(palette, raster, rgb);
+            return new RgbImage(width, height, rgb);
         }
         int colourType = model.getColorSpace().getType();
         int[] bands;
@@ -187,7 +195,7 @@ public final class ImageLoader {
         } else if (model.getNumColorComponents() == 3 && colourType == ColorSpace.TYPE_RGB) {
             bands = new int[] {0, 1, 2};
         } else {
-            throw new ImageFormatException(file, "unsupported colour space with " + model.getNumColorComponents()
+            throw new IllegalArgumentException("unsupported colour space with " + model.getNumColorComponents()
                     + " components (CMYK/YCCK?); only RGB and grayscale images are supported");
         }
         int bits = model.getComponentSize(0);
@@ -198,7 +206,7 @@ public final class ImageLoader {
         } else {
             copySamples(raster, bands, bits, rgb);
         }
-        return rgb;
+        return new RgbImage(width, height, rgb);
     }
 
     /** Fast path for 8-bit images stored one byte per sample (what the PNG and JPEG readers give for 8-bit data). */
@@ -246,7 +254,7 @@ public final class ImageLoader {
         return sample * 255 / ((1 << bits) - 1);
     }
 
-    private static void expandPalette(Path file, IndexColorModel palette, Raster raster, byte[] rgb) {
+    private static void expandPalette(IndexColorModel palette, Raster raster, byte[] rgb) {
         int entries = palette.getMapSize();
         byte[] reds = new byte[entries];
         byte[] greens = new byte[entries];
@@ -262,7 +270,7 @@ public final class ImageLoader {
             for (int x = 0; x < width; x++, out += 3) {
                 int index = row[x];
                 if (index >= entries) {
-                    throw new ImageFormatException(file, "palette index " + index + " outside the " + entries + "-colour palette");
+                    throw new IllegalArgumentException("palette index " + index + " outside the " + entries + "-colour palette");
                 }
                 rgb[out] = reds[index];
                 rgb[out + 1] = greens[index];

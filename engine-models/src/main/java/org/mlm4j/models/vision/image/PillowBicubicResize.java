@@ -113,31 +113,35 @@ final class PillowBicubicResize {
 
     /** Resamples rows [firstRow, endRow) of {@code in} along x. */
     private static RgbImage horizontalPass(RgbImage in, int firstRow, int endRow, Taps cols) {
-        int inWidth = in.width();
         int outWidth = cols.first().length;
-        byte[] src = in.rgb();
         byte[] dst = new byte[3 * outWidth * (endRow - firstRow)];
-        int o = 0;
         for (int y = firstRow; y < endRow; y++) {
-            int rowBase = 3 * y * inWidth;
-            for (int x = 0; x < outWidth; x++, o += 3) {
-                int k = x * cols.stride();
-                int p = rowBase + 3 * cols.first()[x];
-                int r = HALF;
-                int g = HALF;
-                int b = HALF;
-                for (int j = 0, n = cols.count()[x]; j < n; j++, p += 3) {
-                    int w = cols.weights()[k + j];
-                    r += (src[p] & 0xFF) * w;
-                    g += (src[p + 1] & 0xFF) * w;
-                    b += (src[p + 2] & 0xFF) * w;
-                }
-                dst[o] = clip8(r);
-                dst[o + 1] = clip8(g);
-                dst[o + 2] = clip8(b);
-            }
+            resampleRow(in.rgb(), 3 * y * in.width(), cols, dst, 3 * (y - firstRow) * outWidth);
         }
         return new RgbImage(outWidth, endRow - firstRow, dst);
+    }
+
+    /** One row along x: a method of its own so the JIT compiles it after a few rows. */
+    private static void resampleRow(byte[] src, int rowBase, Taps cols, byte[] dst, int o) {
+        int[] first = cols.first();
+        int[] count = cols.count();
+        int[] weights = cols.weights();
+        int stride = cols.stride();
+        for (int x = 0; x < first.length; x++, o += 3) {
+            int p = rowBase + 3 * first[x];
+            int r = HALF;
+            int g = HALF;
+            int b = HALF;
+            for (int k = x * stride, end = k + count[x]; k < end; k++, p += 3) {
+                int w = weights[k];
+                r += (src[p] & 0xFF) * w;
+                g += (src[p + 1] & 0xFF) * w;
+                b += (src[p + 2] & 0xFF) * w;
+            }
+            dst[o] = clip8(r);
+            dst[o + 1] = clip8(g);
+            dst[o + 2] = clip8(b);
+        }
     }
 
     /** Resamples {@code in} along y; its row 0 is input row {@code rowOffset} of the taps. */
