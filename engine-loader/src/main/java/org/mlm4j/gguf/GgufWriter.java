@@ -1,6 +1,7 @@
 package org.mlm4j.gguf;
 
 import org.mlm4j.tensor.GgmlType;
+import org.mlm4j.tensor.Quantize;
 import org.mlm4j.tensor.Tensor;
 
 import java.io.IOException;
@@ -36,7 +37,8 @@ import java.util.Set;
  *     .put("llama.block_count", GgufType.UINT32, 5)
  *     .put("tokenizer.ggml.tokens", GgufArray.ofStrings(vocab))
  *     .addTensor("output_norm.weight", GgmlType.F32, new long[] {64}, norm)           // float[]
- *     .addTensor("token_embd.weight", GgmlType.Q8_0, new long[] {64, 512}, q8Bytes)  // raw blocks
+ *     .addTensor("token_embd.weight", GgmlType.Q8_0, new long[] {64, 512}, embd)     // quantized here
+ *     .addTensor("output.weight", GgmlType.Q4_K, new long[] {256, 512}, q4kBytes)    // raw blocks
  *     .addTensor("blk.0.ffn_up.weight", GgmlType.F16, new long[] {4096, 11008},
  *                sink -> { for (...) sink.write(rowBytes); })                            // streamed
  *     .write(path);
@@ -113,17 +115,17 @@ public final class GgufWriter {
         return addTensor(name, type, shape, sink -> sink.write(raw));
     }
 
-    /** Adds an f32, f16 or bf16 tensor from float values (rounded to nearest even for f16 and bf16). */
+    /**
+     * Adds a tensor from float values converted to {@code type}: f32, f16, bf16 or quantized with
+     * ggml's reference quantizers ({@link Quantize}; other types fail with the list of those supported).
+     */
     public GgufWriter addTensor(String name, GgmlType type, long[] shape, float[] values) {
-        if (type != GgmlType.F32 && type != GgmlType.F16 && type != GgmlType.BF16) {
-            throw new IllegalArgumentException("tensor '" + name + "': float values convert to f32, f16 or bf16; "
-                    + "pass " + type.ggmlName() + " as quantized bytes");
-        }
         long n = Tensor.elementCount(shape);
         if (values.length != n) {
             throw new IllegalArgumentException("tensor '" + name + "': " + values.length + " values given, shape "
                     + Arrays.toString(shape) + " holds " + n);
         }
+        Quantize.toBytes(type, new float[type.blockSize], 0, type.blockSize); // fails now, not mid-file, for a type it cannot make
         return addTensor(name, type, shape, sink -> sink.writeFloats(type, values, 0, values.length));
     }
 
@@ -267,20 +269,18 @@ public final class GgufWriter {
             }
         }
 
-        /** Writes {@code len} floats as f32, f16 or bf16. */
-        public void writeFloats(GgmlType type, float[] values, int off, int len) throws IOException {
-            int width = switch (type) {
-                case F32 -> 4;
-                case F16, BF16 -> 2;
-                default -> throw new IllegalArgumentException("floats convert to f32, f16 or bf16, not " + type.ggmlName());
-            };
-            for (int i = off; i < off + len; i++) {
-                ensure(width);
-                switch (type) {
-                    case F32 -> buffer.putFloat(values[i]);
-                    case F16 -> buffer.putShort(Float.floatToFloat16(values[i]));
-                    default -> buffer.putShort(toBf16(values[i]));
-                }
+        /**
+         * Writes {@code n} floats (a whole number of blocks) converted to {@code type}: f32, f16,
+         * bf16 or a quantized type, with ggml's reference conversions ({@link Quantize}).
+         */
+        public void writeFloats(GgmlType type, float[] values, int off, int n) throws IOException {
+            int chunk = BUFFER_BYTES / type.typeSize * type.blockSize;
+            for (int done = 0; done < n; done += chunk) {
+                int m = Math.min(chunk, n - done);
+                int bytes = (int) type.byteSize(m);
+                ensure(bytes);
+                Quantize.row(type, values, off + done, m, bufferSegment, buffer.position());
+                buffer.position(buffer.position() + bytes);
             }
         }
 
@@ -296,15 +296,6 @@ public final class GgufWriter {
                 flushed += count;
                 channel.position(flushed);
             }
-        }
-
-        /** ggml's fp32 to bf16: round to nearest even, NaN kept quiet. */
-        static short toBf16(float f) {
-            int bits = Float.floatToRawIntBits(f);
-            if ((bits & 0x7fffffff) > 0x7f800000) {
-                return (short) ((bits >>> 16) | 64);
-            }
-            return (short) ((bits + (0x7fff + ((bits >>> 16) & 1))) >>> 16);
         }
 
         private void ensure(int bytes) throws IOException {

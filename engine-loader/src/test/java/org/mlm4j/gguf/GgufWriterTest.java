@@ -3,6 +3,7 @@ package org.mlm4j.gguf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mlm4j.tensor.GgmlType;
+import org.mlm4j.tensor.Quantize;
 import org.mlm4j.tensor.Tensor;
 
 import java.io.IOException;
@@ -118,6 +119,10 @@ class GgufWriterTest {
         float[] halfExact = {1f, -2f, 0.5f, 65504f};
         byte[] q8 = new byte[2 * GgmlType.Q8_0.typeSize];
         rnd.nextBytes(q8);
+        float[] large = new float[32 * 1024 * 40]; // Q8_0 bytes larger than the writer's buffer
+        for (int i = 0; i < large.length; i++) {
+            large[i] = (float) rnd.nextGaussian();
+        }
         int streamedRows = 7;
         Path p = dir.resolve("t.gguf");
         new GgufWriter()
@@ -127,6 +132,8 @@ class GgufWriterTest {
                 .addTensor("f16", GgmlType.F16, new long[] {4}, halfExact)
                 .addTensor("bf16", GgmlType.BF16, new long[] {4}, halfExact)
                 .addTensor("q8_0", GgmlType.Q8_0, new long[] {32, 2}, q8)
+                .addTensor("q4_k", GgmlType.Q4_K, new long[] {256, 1}, java.util.Arrays.copyOf(large, 256))
+                .addTensor("large", GgmlType.Q8_0, new long[] {32 * 1024, 40}, large)
                 .addTensor("streamed", GgmlType.F32, new long[] {16, streamedRows}, sink -> {
                     for (int r = 0; r < streamedRows; r++) {
                         float[] row = new float[16];
@@ -140,7 +147,7 @@ class GgufWriterTest {
         try (GgufFile f = GgufFile.open(p)) {
             assertThat(f.alignment()).isEqualTo(64);
             assertThat(f.dataOffset() % 64).isZero();
-            assertThat(f.tensors().keySet()).containsExactly("f32", "f16", "bf16", "q8_0", "streamed", "zeros");
+            assertThat(f.tensors().keySet()).containsExactly("f32", "f16", "bf16", "q8_0", "q4_k", "large", "streamed", "zeros");
             for (String name : f.tensors().keySet()) {
                 assertThat(f.tensorOffset(name) % 64).as(name).isZero();
             }
@@ -150,11 +157,15 @@ class GgufWriterTest {
             assertThat(f.tensor("f16").data().toArray(I16))
                     .containsExactly(Float.floatToFloat16(1f), Float.floatToFloat16(-2f), Float.floatToFloat16(0.5f),
                             Float.floatToFloat16(65504f));
-            // bf16 is the top half of the f32 bits for values that are exact in bf16
+            // bf16 keeps the top half of the f32 bits of values that are exact in bf16
             assertThat(f.tensor("bf16").data().toArray(I16))
                     .containsExactly((short) 0x3f80, (short) 0xc000, (short) 0x3f00, (short) (Float.floatToIntBits(65504f) + 0x8000 >>> 16));
             assertThat(f.tensor("q8_0").data().toArray(ValueLayout.JAVA_BYTE)).containsExactly(q8);
             assertThat(f.tensor("q8_0").type()).isEqualTo(GgmlType.Q8_0);
+            assertThat(f.tensor("q4_k").data().toArray(ValueLayout.JAVA_BYTE))
+                    .containsExactly(Quantize.toBytes(GgmlType.Q4_K, large, 0, 256));
+            assertThat(f.tensor("large").data().toArray(ValueLayout.JAVA_BYTE))
+                    .containsExactly(Quantize.toBytes(GgmlType.Q8_0, large, 0, large.length));
             assertThat(f.tensor("streamed").row(6).get(F32, 15 * 4)).isEqualTo(6f);
             assertThat(f.tensor("zeros").data().toArray(ValueLayout.JAVA_BYTE)).containsExactly(0, 0, 0);
 
@@ -168,14 +179,6 @@ class GgufWriterTest {
     }
 
     @Test
-    void bf16RoundsToNearestEvenLikeGgml() {
-        assertThat(GgufWriter.Sink.toBf16(Float.intBitsToFloat(0x3f808000))).isEqualTo((short) 0x3f80); // tie, even stays
-        assertThat(GgufWriter.Sink.toBf16(Float.intBitsToFloat(0x3f818000))).isEqualTo((short) 0x3f82); // tie, odd rounds up
-        assertThat(GgufWriter.Sink.toBf16(Float.intBitsToFloat(0x3f808001))).isEqualTo((short) 0x3f81);
-        assertThat(GgufWriter.Sink.toBf16(Float.intBitsToFloat(0x7f800001))).isEqualTo((short) 0x7fc0); // NaN stays NaN
-    }
-
-    @Test
     void rejectsWhatGgmlCannotRead() {
         GgufWriter w = new GgufWriter().addTensor("a", GgmlType.F32, new long[] {2}, new float[2]);
         assertThatThrownBy(() -> w.addTensor("a", GgmlType.F32, new long[] {2}, new float[2]))
@@ -186,8 +189,8 @@ class GgufWriterTest {
                 .hasMessageContaining("not a whole number of q4_0 blocks");
         assertThatThrownBy(() -> w.addTensor("b", GgmlType.F32, new long[] {3}, new float[2]))
                 .hasMessageContaining("2 values given");
-        assertThatThrownBy(() -> w.addTensor("c", GgmlType.Q8_0, new long[] {32}, new float[32]))
-                .hasMessageContaining("q8_0 as quantized bytes");
+        assertThatThrownBy(() -> w.addTensor("c", GgmlType.IQ2_XXS, new long[] {256}, new float[256]))
+                .hasMessageContaining("cannot quantize to iq2_xxs");
         assertThatThrownBy(() -> w.addTensor("d", GgmlType.F32, new long[] {1, 2, 3, 4, 5}, new float[120]))
                 .hasMessageContaining("rank 5");
         assertThatThrownBy(() -> w.addTensor("e", GgmlType.F32, new long[] {1L << 40, 1L << 40}, s -> { }))
