@@ -80,6 +80,9 @@ public final class GgufFile implements AutoCloseable {
             long size = ch.size();
             MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             return new GgufFile(path, arena, parse(file), size);
+        } catch (GgufFormatException e) {
+            arena.close();
+            throw new GgufFormatException(path, e);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;

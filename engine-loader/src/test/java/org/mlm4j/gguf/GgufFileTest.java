@@ -102,7 +102,7 @@ class GgufFileTest {
         assertThatThrownBy(() -> GgufFile.open(dir)).isInstanceOf(IOException.class).hasMessageContaining("is a directory");
         Path empty = Files.createFile(dir.resolve("empty.gguf"));
         assertThatThrownBy(() -> GgufFile.open(empty)).isInstanceOf(GgufFormatException.class)
-                .hasMessage("invalid GGUF at byte 0: file ends inside magic (4 bytes needed, 0 left)");
+                .hasMessage(empty + ": invalid GGUF at byte 0: file ends inside magic (4 bytes needed, 0 left)");
     }
 
     @Test
