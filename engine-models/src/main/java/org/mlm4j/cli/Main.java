@@ -1,5 +1,7 @@
 package org.mlm4j.cli;
 
+import org.mlm4j.kernels.KernelProvider;
+
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -38,9 +40,17 @@ public final class Main {
         for (Command c : COMMANDS) {
             byName.put(c.name(), c);
         }
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+        if (args.length == 0) {
+            printUsage(err, byName);
+            return EXIT_BAD_INPUT;
+        }
+        if (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             printUsage(out, byName);
-            return args.length == 0 ? EXIT_BAD_INPUT : 0;
+            return 0;
+        }
+        if (args[0].equals("--version")) {
+            out.println(version());
+            return 0;
         }
         Command command = byName.get(args[0]);
         if (command == null) {
@@ -67,8 +77,19 @@ public final class Main {
         }
     }
 
+    /** The version from the jar's manifest, the Java runtime and the kernels this JVM uses. */
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return "mlm4j " + (v == null ? "(development build)" : v) + ", Java " + Runtime.version()
+                + ", kernels: " + KernelProvider.get().name()
+                + (KernelProvider.vectorModulePresent() ? "" : " (" + Relauncher.MODULE + " not loaded)");
+    }
+
     static String oneLine(Throwable e) {
         String m = e.getMessage();
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory (" + m + "); give Java more with java -Xmx<size> -jar mlm4j.jar ...";
+        }
         if (e instanceof java.nio.file.NoSuchFileException) {
             return "no such file: " + m;
         }
@@ -92,6 +113,7 @@ public final class Main {
         }
         out.println();
         out.println("common options: --threads N (default: all cores), --verbose (stack traces on errors)");
+        out.println("mlm4j --version prints the version, the Java runtime and the kernels in use");
         out.println("environment: MLM4J_NO_RELAUNCH=1 keeps the JVM as started (no --add-modules relaunch)");
     }
 }

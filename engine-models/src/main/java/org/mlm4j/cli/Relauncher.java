@@ -1,48 +1,116 @@
 package org.mlm4j.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Re-executes {@code java -jar mlm4j.jar} with {@code --add-modules jdk.incubator.vector} when
- * that module is missing, keeping the JVM's own options. Only a launch from the jar relaunches;
- * tests and embedding applications never do.
+ * that module is missing, keeping the JVM's own options; stdin and stdout are inherited, stderr
+ * is copied through without the JVM's one-line "Using incubator modules" warning, and the child's
+ * exit code is returned. Only a launch from the jar relaunches (never tests or applications that
+ * embed mlm4j), and {@code MLM4J_NO_RELAUNCH=1} turns it off.
  */
 final class Relauncher {
-    private static final String MODULE = "jdk.incubator.vector";
+    static final String MODULE = "jdk.incubator.vector";
+    static final String NO_RELAUNCH_ENV = "MLM4J_NO_RELAUNCH";
+    /** What the JVM prints on stderr at start-up when an incubator module is resolved. */
+    static final String INCUBATOR_WARNING = "WARNING: Using incubator modules: " + MODULE;
 
     private Relauncher() {
     }
 
+    /** Whether this JVM, started as {@code java -jar}, should re-execute itself with the module. */
     static boolean shouldRelaunch() {
-        return ModuleLayer.boot().findModule(MODULE).isEmpty()
-                && !"1".equals(System.getenv("MLM4J_NO_RELAUNCH"))
-                && ownJar() != null
-                && ProcessHandle.current().info().command().isPresent();
+        return shouldRelaunch(ModuleLayer.boot().findModule(MODULE).isPresent(), System.getenv(NO_RELAUNCH_ENV),
+                ownJar(), ProcessHandle.current().info().command());
+    }
+
+    static boolean shouldRelaunch(boolean modulePresent, String noRelaunchEnv, Path ownJar, Optional<String> javaCommand) {
+        return !modulePresent && !"1".equals(noRelaunchEnv) && ownJar != null && javaCommand.isPresent();
+    }
+
+    /** The command line of the relaunch: the same java and JVM options, plus the module. */
+    static List<String> command(String java, List<String> jvmOptions, Path jar, String[] args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.add("--add-modules");
+        cmd.add(MODULE);
+        cmd.addAll(jvmOptions);
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        cmd.addAll(List.of(args));
+        return cmd;
     }
 
     static int relaunch(String[] args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElseThrow());
-        cmd.add("--add-modules");
-        cmd.add(MODULE);
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        cmd.add("-jar");
-        cmd.add(ownJar().toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
-        pb.environment().put("MLM4J_NO_RELAUNCH", "1");
+        List<String> cmd = command(ProcessHandle.current().info().command().orElseThrow(),
+                ManagementFactory.getRuntimeMXBean().getInputArguments(), ownJar(), args);
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.INHERIT)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put(NO_RELAUNCH_ENV, "1");
         try {
             Process p = pb.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
-            return p.waitFor();
-        } catch (Exception e) {
+            Thread killChild = new Thread(p::destroy);
+            Runtime.getRuntime().addShutdownHook(killChild);
+            Thread stderr = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    copyWithoutIncubatorWarning(p.getErrorStream(), System.err);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            int code = p.waitFor();
+            stderr.join();
+            Runtime.getRuntime().removeShutdownHook(killChild);
+            return code;
+        } catch (IOException | InterruptedException e) {
             System.err.println("mlm4j: could not relaunch with --add-modules " + MODULE + " (" + e.getMessage()
                     + "); run java --add-modules " + MODULE + " -jar mlm4j.jar ...");
             return Main.EXIT_BAD_INPUT;
+        }
+    }
+
+    /**
+     * Copies {@code in} to {@code out} as it arrives, except a first line that is exactly
+     * {@link #INCUBATOR_WARNING}: the bytes are matched one by one, so output that is not the
+     * warning is never held back waiting for a line end.
+     */
+    static void copyWithoutIncubatorWarning(InputStream in, OutputStream out) throws IOException {
+        byte[] warning = INCUBATOR_WARNING.getBytes(StandardCharsets.UTF_8);
+        int matched = 0;
+        int b = 0;
+        while (matched < warning.length && (b = in.read()) == warning[matched]) {
+            matched++;
+        }
+        if (matched == warning.length) {
+            b = in.read();
+            if (b == '\r') {
+                b = in.read();
+            }
+            if (b == '\n') {
+                b = in.read();
+            }
+        } else {
+            out.write(warning, 0, matched);
+        }
+        if (b != -1) {
+            out.write(b);
+        }
+        out.flush();
+        byte[] buf = new byte[8192];
+        for (int n; (n = in.read(buf)) != -1; ) {
+            out.write(buf, 0, n);
+            out.flush();
         }
     }
 
