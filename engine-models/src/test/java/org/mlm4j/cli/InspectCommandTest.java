@@ -73,7 +73,11 @@ class InspectCommandTest {
     }
 
     static Stream<Path> textManifests() throws IOException {
-        try (Stream<Path> s = Files.list(TestData.path("oracle/text/manifests"))) {
+        return jsonFiles("oracle/text/manifests");
+    }
+
+    private static Stream<Path> jsonFiles(String dir) throws IOException {
+        try (Stream<Path> s = Files.list(TestData.path(dir))) {
             return s.filter(p -> p.toString().endsWith(".json")).sorted().toList().stream();
         }
     }
@@ -113,9 +117,7 @@ class InspectCommandTest {
     }
 
     static Stream<Path> visionCases() throws IOException {
-        try (Stream<Path> s = Files.list(TestData.path("oracle/vision/cases"))) {
-            return s.filter(p -> p.toString().endsWith(".json")).sorted().toList().stream();
-        }
+        return jsonFiles("oracle/vision/cases");
     }
 
     @ParameterizedTest(name = "{0}")
