@@ -12,21 +12,29 @@ final class ScalarSsmKernels implements SsmKernels {
     public void selectiveScan(float[] state, MemorySegment a, int dInner, int dState,
                               float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
                               float[] y, int nTokens) {
-        for (int d = 0; d < dInner; d++) {
-            for (int t = 0; t < nTokens; t++) {
-                int td = t * dInner + d;
-                float delta = SsmKernels.softplus(dt[td]);
-                float xDelta = x[td] * delta;
-                int row = t * bcStride;
-                float sum = 0f;
-                for (int n = 0; n < dState; n++) {
-                    int dn = d * dState + n;
-                    float s = state[dn] * (float) Math.exp(delta * a.getAtIndex(F32, dn)) + bc[row + bOffset + n] * xDelta;
-                    state[dn] = s;
-                    sum += s * bc[row + cOffset + n];
-                }
-                y[td] = sum;
+        Parallel.forRange(dInner, SsmKernels.channelGrain(dInner, dState, nTokens), (from, to) -> {
+            for (int d = from; d < to; d++) {
+                scanChannel(state, a, d, dInner, dState, x, dt, bc, bOffset, cOffset, bcStride, y, nTokens);
             }
+        });
+    }
+
+    private static void scanChannel(float[] state, MemorySegment a, int d, int dInner, int dState,
+                                    float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
+                                    float[] y, int nTokens) {
+        for (int t = 0; t < nTokens; t++) {
+            int td = t * dInner + d;
+            float delta = SsmKernels.softplus(dt[td]);
+            float xDelta = x[td] * delta;
+            int row = t * bcStride;
+            float sum = 0f;
+            for (int n = 0; n < dState; n++) {
+                int dn = d * dState + n;
+                float s = state[dn] * (float) Math.exp(delta * a.getAtIndex(F32, dn)) + bc[row + bOffset + n] * xDelta;
+                state[dn] = s;
+                sum += s * bc[row + cOffset + n];
+            }
+            y[td] = sum;
         }
     }
 }

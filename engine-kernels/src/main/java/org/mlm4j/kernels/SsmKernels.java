@@ -28,4 +28,9 @@ public interface SsmKernels {
     static float softplus(float v) {
         return v <= 20.0f ? (float) Math.log1p((float) Math.exp(v)) : v;
     }
+
+    /** Channels per parallel chunk: about 32k state updates each, so a decode step is not all overhead. */
+    static int channelGrain(int dInner, int dState, int nTokens) {
+        return Parallel.grain(dInner, (long) dState * nTokens, 32_768, 8);
+    }
 }

@@ -3,6 +3,7 @@ package org.mlm4j.kernels.panama;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.mlm4j.kernels.Parallel;
 import org.mlm4j.kernels.SsmKernels;
 
 import java.lang.foreign.MemorySegment;
@@ -22,33 +23,41 @@ final class PanamaSsmKernels implements SsmKernels {
     public void selectiveScan(float[] state, MemorySegment a, int dInner, int dState,
                               float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
                               float[] y, int nTokens) {
-        int vectorEnd = F.loopBound(dState);
-        for (int d = 0; d < dInner; d++) {
-            int base = d * dState;
-            for (int t = 0; t < nTokens; t++) {
-                int td = t * dInner + d;
-                float delta = SsmKernels.softplus(dt[td]);
-                float xDelta = x[td] * delta;
-                int bRow = t * bcStride + bOffset;
-                int cRow = t * bcStride + cOffset;
-                FloatVector acc = FloatVector.zero(F);
-                int n = 0;
-                for (; n < vectorEnd; n += F.length()) {
-                    FloatVector decay = FloatVector.fromMemorySegment(F, a, (long) (base + n) * Float.BYTES, ByteOrder.LITTLE_ENDIAN)
-                            .mul(delta).lanewise(VectorOperators.EXP);
-                    FloatVector s = FloatVector.fromArray(F, state, base + n).mul(decay)
-                            .add(FloatVector.fromArray(F, bc, bRow + n).mul(xDelta));
-                    s.intoArray(state, base + n);
-                    acc = s.fma(FloatVector.fromArray(F, bc, cRow + n), acc);
-                }
-                float sum = acc.reduceLanes(VectorOperators.ADD);
-                for (; n < dState; n++) {
-                    float s = state[base + n] * (float) Math.exp(delta * a.getAtIndex(F32, base + n)) + bc[bRow + n] * xDelta;
-                    state[base + n] = s;
-                    sum += s * bc[cRow + n];
-                }
-                y[td] = sum;
+        Parallel.forRange(dInner, SsmKernels.channelGrain(dInner, dState, nTokens), (from, to) -> {
+            for (int d = from; d < to; d++) {
+                scanChannel(state, a, d, dInner, dState, x, dt, bc, bOffset, cOffset, bcStride, y, nTokens);
             }
+        });
+    }
+
+    private static void scanChannel(float[] state, MemorySegment a, int d, int dInner, int dState,
+                                    float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
+                                    float[] y, int nTokens) {
+        int vectorEnd = F.loopBound(dState);
+        int base = d * dState;
+        for (int t = 0; t < nTokens; t++) {
+            int td = t * dInner + d;
+            float delta = SsmKernels.softplus(dt[td]);
+            float xDelta = x[td] * delta;
+            int bRow = t * bcStride + bOffset;
+            int cRow = t * bcStride + cOffset;
+            FloatVector acc = FloatVector.zero(F);
+            int n = 0;
+            for (; n < vectorEnd; n += F.length()) {
+                FloatVector decay = FloatVector.fromMemorySegment(F, a, (long) (base + n) * Float.BYTES, ByteOrder.LITTLE_ENDIAN)
+                        .mul(delta).lanewise(VectorOperators.EXP);
+                FloatVector s = FloatVector.fromArray(F, state, base + n).mul(decay)
+                        .add(FloatVector.fromArray(F, bc, bRow + n).mul(xDelta));
+                s.intoArray(state, base + n);
+                acc = s.fma(FloatVector.fromArray(F, bc, cRow + n), acc);
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; n < dState; n++) {
+                float s = state[base + n] * (float) Math.exp(delta * a.getAtIndex(F32, base + n)) + bc[bRow + n] * xDelta;
+                state[base + n] = s;
+                sum += s * bc[cRow + n];
+            }
+            y[td] = sum;
         }
     }
 }
