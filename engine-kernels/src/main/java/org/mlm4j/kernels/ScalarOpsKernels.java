@@ -1,5 +1,7 @@
 package org.mlm4j.kernels;
 
+import org.mlm4j.tensor.HalfFloats;
+
 /**
  * Scalar ops: plain loops that define what every SIMD op computes. The Vector API ops extend this
  * class and override what they vectorise; the rest (table lookups, small convolutions) stay scalar.
@@ -345,28 +347,14 @@ public class ScalarOpsKernels implements OpsKernels {
     @Override
     public void toBF16(float[] x, int xOffset, short[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = toBF16(x[xOffset + i]);
+            y[yOffset + i] = HalfFloats.f32ToBf16(x[xOffset + i]);
         }
     }
 
     @Override
     public void fromBF16(short[] x, int xOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] = fromBF16(x[xOffset + i]);
+            y[yOffset + i] = HalfFloats.bf16ToF32(x[xOffset + i]);
         }
-    }
-
-    /** bf16 bits of x, round to nearest even, NaN made quiet (ggml {@code compute_fp32_to_bf16}). */
-    static short toBF16(float x) {
-        int u = Float.floatToRawIntBits(x);
-        if ((u & 0x7fffffff) > 0x7f800000) {
-            return (short) ((u >>> 16) | 64);
-        }
-        return (short) ((u + (0x7fff + ((u >>> 16) & 1))) >>> 16);
-    }
-
-    /** The float of bf16 bits (exact). */
-    static float fromBF16(short b) {
-        return Float.intBitsToFloat((b & 0xffff) << 16);
     }
 }

@@ -66,7 +66,7 @@ final class PanamaAttentionKernels implements AttentionKernels {
                 float[] k = row;
                 int ko = 0;
                 if (f16) {
-                    kv.readKey(p, kvHead, row, 0);
+                    F16Vectors.toFloats(kv.keysF16(), kv.keyOffset(p, kvHead), row, 0, headDim);
                 } else {
                     k = kv.keysF32();
                     ko = kv.keyOffset(p, kvHead);
@@ -92,7 +92,7 @@ final class PanamaAttentionKernels implements AttentionKernels {
                 float[] v = row;
                 int vo = 0;
                 if (f16) {
-                    kv.readValue(p, kvHead, row, 0);
+                    F16Vectors.toFloats(kv.valuesF16(), kv.valueOffset(p, kvHead), row, 0, headDim);
                 } else {
                     v = kv.valuesF32();
                     vo = kv.valueOffset(p, kvHead);

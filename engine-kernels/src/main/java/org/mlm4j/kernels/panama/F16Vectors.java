@@ -1,0 +1,51 @@
+package org.mlm4j.kernels.panama;
+
+import static org.mlm4j.kernels.panama.VectorConstants.F;
+import static org.mlm4j.kernels.panama.VectorConstants.I;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * fp16 → float conversion of a whole vector in registers (the Vector API has no half-float
+ * conversion): exact for every fp16 value, like {@link Float#float16ToFloat}.
+ */
+final class F16Vectors {
+    private F16Vectors() {
+    }
+
+    /** As many shorts as {@link VectorConstants#F} has float lanes. */
+    static final VectorSpecies<Short> HALF = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+
+    /**
+     * The fp16 values {@code src[offset … offset + F.length())} as floats. Exponent and mantissa
+     * shifted into place denote the value times 2^−112 (subnormals included), so one multiply by
+     * 2^112 rescales exactly; infinities and NaNs get the all-ones exponent instead, NaNs made
+     * quiet as F16C's {@code vcvtph2ps} (and so the JDK's intrinsic) does.
+     */
+    static FloatVector load(short[] src, int offset) {
+        IntVector h = (IntVector) ShortVector.fromArray(HALF, src, offset).convertShape(VectorOperators.S2I, I, 0);
+        IntVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
+        FloatVector finite = magnitude.reinterpretAsFloats().mul(0x1p112f);
+        IntVector special = magnitude.or(0x7f800000)
+                .lanewise(VectorOperators.OR, 0x400000, h.and(0x3ff).compare(VectorOperators.NE, 0));
+        IntVector bits = finite.reinterpretAsInts()
+                .blend(special, h.and(0x7c00).compare(VectorOperators.EQ, 0x7c00));
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** {@code dst[i] = fp32(src[i])} for n values. */
+    static void toFloats(short[] src, int srcOffset, float[] dst, int dstOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            load(src, srcOffset + i).intoArray(dst, dstOffset + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOffset + i] = Float.float16ToFloat(src[srcOffset + i]);
+        }
+    }
+}
