@@ -72,10 +72,11 @@ public class ScalarOpsKernels implements OpsKernels {
     public void softmax(float[] x, int xOffset, int n, int rows, float scale, float[] mask, int maskOffset) {
         for (int r = 0; r < rows; r++) {
             int o = xOffset + r * n;
-            for (int i = 0; i < n; i++) {
-                x[o + i] = x[o + i] * scale + (mask == null ? 0f : mask[maskOffset + r * n + i]);
+            scale(x, o, x, o, n, scale);
+            if (mask != null) {
+                add(x, o, mask, maskOffset + r * n, x, o, n);
             }
-            softmaxRow(x, o, n);
+            softmaxInPlace(x, o, n);
         }
     }
 
@@ -84,12 +85,15 @@ public class ScalarOpsKernels implements OpsKernels {
         for (int r = 0; r < rows; r++) {
             int o = xOffset + r * n;
             int visible = Math.max(0, Math.min(n, firstPosition + r + 1));
-            for (int i = 0; i < visible; i++) {
-                x[o + i] *= scale;
-            }
-            softmaxRow(x, o, visible);
+            scale(x, o, x, o, visible, scale);
+            softmaxInPlace(x, o, visible);
             java.util.Arrays.fill(x, o + visible, o + n, 0f);
         }
+    }
+
+    /** The row softmax {@link #softmax} and {@link #softmaxCausal} use; SIMD kernels override it. */
+    protected void softmaxInPlace(float[] x, int offset, int n) {
+        softmaxRow(x, offset, n);
     }
 
     /** exp(x − max) / Σ, the sum in double and applied as (float)(1/sum), in place (ggml soft_max). */

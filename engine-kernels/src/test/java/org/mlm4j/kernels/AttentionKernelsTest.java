@@ -230,6 +230,28 @@ class AttentionKernelsTest {
     }
 
     @Test
+    void resultDoesNotDependOnTheThreadCount() {
+        int heads = 8;
+        int headDim = 24;
+        int tokens = 40;
+        float[] q = randoms(tokens * heads * headDim);
+        KvBuffer kv = KvBuffer.allocate(KvBuffer.Type.F16, tokens, 4, headDim);
+        kv.put(0, randoms(tokens * 4 * headDim), 0, randoms(tokens * 4 * headDim), 0, 4 * headDim, tokens);
+        int before = Parallel.threads();
+        try {
+            float[][] outs = new float[2][q.length];
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.configure(threads);
+                KernelProvider.get().attention().attention(q, 0, heads * headDim, tokens, heads, 0, kv,
+                        AttentionMask.CAUSAL, 0.2f, outs[threads - 1], 0, heads * headDim);
+            }
+            assertThat(outs[1]).containsExactly(outs[0]);
+        } finally {
+            Parallel.configure(before);
+        }
+    }
+
+    @Test
     void rejectsShapesThatDoNotFit() {
         KvBuffer kv = KvBuffer.allocate(KvBuffer.Type.F16, 4, 2, 8);
         kv.put(0, new float[16], 0, new float[16], 0, 16, 1);

@@ -4,6 +4,7 @@ import org.mlm4j.kernels.AttentionKernels;
 import org.mlm4j.kernels.AttentionMask;
 import org.mlm4j.kernels.AttentionShapes;
 import org.mlm4j.kernels.KvBuffer;
+import org.mlm4j.kernels.Parallel;
 
 /**
  * Vector API attention. Work is split into tasks of (KV head, block of query tokens): a task
@@ -12,7 +13,8 @@ import org.mlm4j.kernels.KvBuffer;
  * in an F16 buffer, converted to float) once per task, not once per query head. The q·k dots, the
  * softmax and the V accumulation are vector loops. Every query row is computed exactly as its
  * scalar twin orders it whatever the blocking, so prefill and token-by-token decode agree bit for
- * bit.
+ * bit, and so do runs on any number of threads (tasks run on {@link Parallel}'s pool; each writes
+ * only its own output heads).
  */
 final class PanamaAttentionKernels implements AttentionKernels {
     /** Query tokens per task: enough rows to amortise each K/V row conversion, scores stay in L2. */
@@ -24,12 +26,14 @@ final class PanamaAttentionKernels implements AttentionKernels {
         AttentionShapes.check(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv, mask, out, outOffset, outStride);
         int blocks = (nTokens + TOKEN_BLOCK - 1) / TOKEN_BLOCK;
         int tasks = kv.nKvHeads() * blocks;
-        for (int task = 0; task < tasks; task++) {
-            int kvHead = task % kv.nKvHeads();
-            int t0 = task / kv.nKvHeads() * TOKEN_BLOCK;
-            new Task(q, qOffset, qStride, nHeads, firstPosition, kv, mask, scale, out, outOffset, outStride, kvHead, t0,
-                    Math.min(nTokens, t0 + TOKEN_BLOCK)).run();
-        }
+        Parallel.forRange(tasks, 1, (start, end) -> {
+            for (int task = start; task < end; task++) {
+                int kvHead = task % kv.nKvHeads();
+                int t0 = task / kv.nKvHeads() * TOKEN_BLOCK;
+                new Task(q, qOffset, qStride, nHeads, firstPosition, kv, mask, scale, out, outOffset, outStride,
+                        kvHead, t0, Math.min(nTokens, t0 + TOKEN_BLOCK)).run();
+            }
+        });
     }
 
     /** One KV head × one block of query tokens. */
@@ -63,14 +67,8 @@ final class PanamaAttentionKernels implements AttentionKernels {
             float[] weights = new float[rows * span];
             float[] row = f16 ? new float[headDim] : null;
             for (int p = lo; p < hi; p++) {
-                float[] k = row;
-                int ko = 0;
-                if (f16) {
-                    F16Vectors.toFloats(kv.keysF16(), kv.keyOffset(p, kvHead), row, 0, headDim);
-                } else {
-                    k = kv.keysF32();
-                    ko = kv.keyOffset(p, kvHead);
-                }
+                float[] k = floats(kv.keysF16(), kv.keysF32(), kv.keyOffset(p, kvHead), row);
+                int ko = k == row ? 0 : kv.keyOffset(p, kvHead);
                 for (int r = 0; r < rows; r++) {
                     if (p >= first[r] && p < end[r]) {
                         weights[r * span + p - lo] = PanamaOpsKernels.dot(queries, r * headDim, k, ko, headDim) * scale;
@@ -89,14 +87,8 @@ final class PanamaAttentionKernels implements AttentionKernels {
             }
             float[] sums = new float[rows * headDim];
             for (int p = lo; p < hi; p++) {
-                float[] v = row;
-                int vo = 0;
-                if (f16) {
-                    F16Vectors.toFloats(kv.valuesF16(), kv.valueOffset(p, kvHead), row, 0, headDim);
-                } else {
-                    v = kv.valuesF32();
-                    vo = kv.valueOffset(p, kvHead);
-                }
+                float[] v = floats(kv.valuesF16(), kv.valuesF32(), kv.valueOffset(p, kvHead), row);
+                int vo = v == row ? 0 : kv.valueOffset(p, kvHead);
                 for (int r = 0; r < rows; r++) {
                     if (p >= first[r] && p < end[r]) {
                         PanamaOpsKernels.axpy(weights[r * span + p - lo], v, vo, sums, r * headDim, headDim);
@@ -108,6 +100,18 @@ final class PanamaAttentionKernels implements AttentionKernels {
                 int h = kvHead * group + r % group;
                 System.arraycopy(sums, r * headDim, out, outOffset + t * outStride + h * headDim, headDim);
             }
+        }
+
+        /**
+         * The head row at {@code offset} of an F16 or F32 store as floats: the F32 store itself (read
+         * at {@code offset}), or {@code scratch} holding the converted F16 row (read at 0).
+         */
+        private static float[] floats(short[] f16, float[] f32, int offset, float[] scratch) {
+            if (f16 == null) {
+                return f32;
+            }
+            F16Vectors.toFloats(f16, offset, scratch, 0, scratch.length);
+            return scratch;
         }
     }
 }

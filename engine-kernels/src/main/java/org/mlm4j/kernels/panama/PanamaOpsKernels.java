@@ -183,37 +183,9 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
         }
     }
 
-    // ---------------------------------------------------------------- softmax
-
     @Override
-    public void softmax(float[] x, int xOffset, int n, int rows, float scale, float[] mask, int maskOffset) {
-        for (int r = 0; r < rows; r++) {
-            int o = xOffset + r * n;
-            if (mask == null) {
-                scaleInPlace(x, o, n, scale);
-            } else {
-                int i = 0;
-                for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-                    FloatVector.fromArray(F, x, o + i).mul(scale).add(FloatVector.fromArray(F, mask, maskOffset + r * n + i))
-                            .intoArray(x, o + i);
-                }
-                for (; i < n; i++) {
-                    x[o + i] = x[o + i] * scale + mask[maskOffset + r * n + i];
-                }
-            }
-            softmaxRow(x, o, n);
-        }
-    }
-
-    @Override
-    public void softmaxCausal(float[] x, int xOffset, int n, int rows, float scale, int firstPosition) {
-        for (int r = 0; r < rows; r++) {
-            int o = xOffset + r * n;
-            int visible = Math.max(0, Math.min(n, firstPosition + r + 1));
-            scaleInPlace(x, o, visible, scale);
-            softmaxRow(x, o, visible);
-            java.util.Arrays.fill(x, o + visible, o + n, 0f);
-        }
+    protected void softmaxInPlace(float[] x, int offset, int n) {
+        softmaxRow(x, offset, n);
     }
 
     // ---------------------------------------------------------------- activations
