@@ -114,93 +114,93 @@ final class PreTokenizer {
     // --- llama.cpp's hand-written matchers. pos runs over code points; a position outside the
     // current piece reads as code point -1 with no flags, which ends every run.
 
-    /** {@code 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+} */
-    static List<Integer> gpt2(int[] cps, List<Integer> pieces) {
+    /** One match of a hand-written matcher: from pos, ends the next word(s) and returns where the next match starts. */
+    @FunctionalInterface
+    private interface WordMatcher {
+        int next(Piece p, int pos);
+    }
+
+    /** Runs a hand-written matcher over every piece. */
+    private static List<Integer> splitPieces(int[] cps, List<Integer> pieces, WordMatcher matcher) {
         List<Integer> out = new ArrayList<>();
         int start = 0;
         for (int piece : pieces) {
             Piece p = new Piece(cps, start, start + piece, out);
             start += piece;
-            int pos = p.ini;
-            while (pos < p.end) {
-                int cp = p.cp(pos);
-                int contraction = p.contraction(pos, false);
-                if (contraction > 0) {
-                    pos = p.emit(pos + contraction);
-                    continue;
-                }
-                int first = cp == ' ' ? p.flags(pos + 1) : p.flags(pos);
-                int skip = cp == ' ' ? 1 : 0;
-                if ((first & Unicode.LETTER) != 0) {
-                    pos = p.emit(p.runOf(pos + skip, Unicode.LETTER));
-                    continue;
-                }
-                if ((first & Unicode.NUMBER) != 0) {
-                    pos = p.emit(p.runOf(pos + skip, Unicode.NUMBER));
-                    continue;
-                }
-                if (isOther(first)) {
-                    pos += skip;
-                    while (isOther(p.flags(pos))) {
-                        pos++;
-                    }
-                    pos = p.emit(pos);
-                    continue;
-                }
-                pos = p.whitespace(pos, false);
+            for (int pos = p.ini; pos < p.end; ) {
+                pos = matcher.next(p, pos);
             }
         }
         return out;
     }
 
-    /** {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+} */
+    static List<Integer> gpt2(int[] cps, List<Integer> pieces) {
+        return splitPieces(cps, pieces, PreTokenizer::gpt2Match);
+    }
+
     static List<Integer> llama3(int[] cps, List<Integer> pieces) {
-        List<Integer> out = new ArrayList<>();
-        int start = 0;
-        for (int piece : pieces) {
-            Piece p = new Piece(cps, start, start + piece, out);
-            start += piece;
-            int pos = p.ini;
-            while (pos < p.end) {
-                int cp = p.cp(pos);
-                int flags = p.flags(pos);
-                int contraction = p.contraction(pos, true);
-                if (contraction > 0) {
-                    pos = p.emit(pos + contraction);
-                    continue;
-                }
-                if (!(cp == '\r' || cp == '\n' || (flags & Unicode.NUMBER) != 0)
-                        && ((flags & Unicode.LETTER) != 0 || (p.flags(pos + 1) & Unicode.LETTER) != 0)) {
-                    pos = p.emit(p.runOf(pos + 1, Unicode.LETTER));
-                    continue;
-                }
-                if ((flags & Unicode.NUMBER) != 0) {
-                    int ini = pos;
-                    while ((p.flags(pos) & Unicode.NUMBER) != 0) {
-                        if (++pos - ini >= 3) {
-                            p.emit(pos);
-                            ini = pos;
-                        }
-                    }
-                    pos = p.emit(pos);
-                    continue;
-                }
-                int next = cp == ' ' ? p.flags(pos + 1) : flags;
-                if ((next & (Unicode.WHITESPACE | Unicode.LETTER | Unicode.NUMBER)) == 0 && flags != 0) {
-                    pos += cp == ' ' ? 1 : 0;
-                    while (isOther(p.flags(pos))) {
-                        pos++;
-                    }
-                    while (p.cp(pos) == '\r' || p.cp(pos) == '\n') {
-                        pos++;
-                    }
-                    pos = p.emit(pos);
-                    continue;
-                }
-                pos = p.whitespace(pos, true);
-            }
+        return splitPieces(cps, pieces, PreTokenizer::llama3Match);
+    }
+
+    /** {@code 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+} */
+    private static int gpt2Match(Piece p, int pos) {
+        int cp = p.cp(pos);
+        int contraction = p.contraction(pos, false);
+        if (contraction > 0) {
+            return p.emit(pos + contraction);
         }
-        return out;
+        int first = cp == ' ' ? p.flags(pos + 1) : p.flags(pos);
+        int skip = cp == ' ' ? 1 : 0;
+        if ((first & Unicode.LETTER) != 0) {
+            return p.emit(p.runOf(pos + skip, Unicode.LETTER));
+        }
+        if ((first & Unicode.NUMBER) != 0) {
+            return p.emit(p.runOf(pos + skip, Unicode.NUMBER));
+        }
+        if (isOther(first)) {
+            pos += skip;
+            while (isOther(p.flags(pos))) {
+                pos++;
+            }
+            return p.emit(pos);
+        }
+        return p.whitespace(pos, false);
+    }
+
+    /** {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+} */
+    private static int llama3Match(Piece p, int pos) {
+        int cp = p.cp(pos);
+        int flags = p.flags(pos);
+        int contraction = p.contraction(pos, true);
+        if (contraction > 0) {
+            return p.emit(pos + contraction);
+        }
+        if (!(cp == '\r' || cp == '\n' || (flags & Unicode.NUMBER) != 0)
+                && ((flags & Unicode.LETTER) != 0 || (p.flags(pos + 1) & Unicode.LETTER) != 0)) {
+            return p.emit(p.runOf(pos + 1, Unicode.LETTER));
+        }
+        if ((flags & Unicode.NUMBER) != 0) {
+            int ini = pos;
+            while ((p.flags(pos) & Unicode.NUMBER) != 0) {
+                if (++pos - ini >= 3) {
+                    p.emit(pos);
+                    ini = pos;
+                }
+            }
+            return p.emit(pos);
+        }
+        int next = cp == ' ' ? p.flags(pos + 1) : flags;
+        if ((next & (Unicode.WHITESPACE | Unicode.LETTER | Unicode.NUMBER)) == 0 && flags != 0) {
+            pos += cp == ' ' ? 1 : 0;
+            while (isOther(p.flags(pos))) {
+                pos++;
+            }
+            while (p.cp(pos) == '\r' || p.cp(pos) == '\n') {
+                pos++;
+            }
+            return p.emit(pos);
+        }
+        return p.whitespace(pos, true);
     }
 
     /** A code point of {@code [^\s\p{L}\p{N}]} (inside the piece). */

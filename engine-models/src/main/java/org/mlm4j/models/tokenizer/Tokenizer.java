@@ -356,7 +356,7 @@ public final class Tokenizer {
             if (b >= 0) {
                 out.write(b);
             } else {
-                byte[] utf8 = Unicode.string(cp).getBytes(StandardCharsets.UTF_8);
+                byte[] utf8 = Character.toString(cp).getBytes(StandardCharsets.UTF_8);
                 StringBuilder hex = new StringBuilder();
                 for (byte u : utf8) {
                     hex.append(String.format("%02x", u & 0xFF));

@@ -1,7 +1,5 @@
 package org.mlm4j.models.tokenizer;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * The code point classes llama.cpp's pre-tokenizers use (its {@code unicode_cpt_flags}): one
  * general-category class per code point (unassigned counts as control, like Python's
@@ -30,13 +28,7 @@ final class Unicode {
         return isWhitespace(cp) ? f | WHITESPACE : f;
     }
 
-    static boolean isLetter(int cp) {
-        return (flags(cp) & LETTER) != 0;
-    }
 
-    static boolean isNumber(int cp) {
-        return (flags(cp) & NUMBER) != 0;
-    }
 
     static boolean isWhitespace(int cp) {
         return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680
@@ -72,14 +64,5 @@ final class Unicode {
             return 2;
         }
         return leadByte < 0xF0 ? 3 : (leadByte < 0xF8 ? 4 : 0);
-    }
-
-    /** UTF-8 of one code point as llama.cpp writes it (no surrogate check, like {@code unicode_cpt_to_utf8}). */
-    static String string(int cp) {
-        return new String(Character.toChars(cp));
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }
