@@ -2,6 +2,7 @@ package org.mlm4j.cli;
 
 import org.mlm4j.VisionEncoder;
 import org.mlm4j.kernels.KernelProvider;
+import org.mlm4j.kernels.Parallel;
 import org.mlm4j.models.vision.image.ImageLoader;
 import org.mlm4j.models.vision.image.RgbImage;
 import org.mlm4j.models.vision.image.VisionPreset;
@@ -42,6 +43,7 @@ final class EmbedImageCommand implements Command {
                   --vision-preset pytorch|llamacpp
                                               pytorch (default): what the original PyTorch models compute;
                                               llamacpp: llama.cpp's clip.cpp numbers, quirks included
+                  --threads N                 compute threads (default: all cores)
                 """;
     }
 
@@ -52,6 +54,7 @@ final class EmbedImageCommand implements Command {
         Path output = options.requiredPath("out");
         String preprocessedOut = options.string("preprocessed-out", null);
         VisionPreset preset = preset(options);
+        Parallel.configure(options.integer("threads", Runtime.getRuntime().availableProcessors()));
         options.finish();
 
         try (VisionEncoder encoder = VisionEncoder.load(mmproj, new VisionEncoder.Options(preset))) {
@@ -66,8 +69,9 @@ final class EmbedImageCommand implements Command {
             if (preprocessedOut != null) {
                 writeFloats(Path.of(preprocessedOut), pre);
             }
-            err.printf("image %dx%d -> %d tokens x %d (preset %s, kernels %s)%n", decoded.width(), decoded.height(),
-                    encoder.tokens(), encoder.embeddingLength(), preset.cliName(), KernelProvider.get().name());
+            err.printf("image %dx%d -> %d tokens x %d (preset %s, kernels %s, %d threads)%n", decoded.width(),
+                    decoded.height(), encoder.tokens(), encoder.embeddingLength(), preset.cliName(),
+                    KernelProvider.get().name(), Parallel.threads());
             err.printf("decode %.1f ms, preprocess %.1f ms, encode %.1f ms%n",
                     (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
         }

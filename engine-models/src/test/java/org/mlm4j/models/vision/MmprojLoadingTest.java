@@ -1,5 +1,6 @@
 package org.mlm4j.models.vision;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,26 +20,34 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** mmproj files of every weight type load and encode; malformed ones fail at load with one clear message. */
 class MmprojLoadingTest {
     /** K-quant blocks hold 256 values, so every linear layer's input width is 256. */
-    private static final SyntheticMmproj.Shape TINY_LDPV2 =
-            new SyntheticMmproj.Shape(48, 2, 256, 4, 256, 2, 256, ProjectorType.LDPV2, false);
+    private static final SyntheticMmproj.Shape TINY =
+            new SyntheticMmproj.Shape(16, 2, 256, 4, 256, 2, 256, ProjectorType.MLP, false);
+
+    private static final float[] IMAGE = LdpProjectorTest.randomImage(16, 5);
+    /** The float64 reference on the F32 weights, computed once for every weight type. */
+    private static float[] expected;
 
     @TempDir
     Path dir;
+
+    @BeforeAll
+    static void computeReference(@TempDir Path shared) throws Exception {
+        Path reference = shared.resolve("f32.gguf");
+        SyntheticMmproj.write(reference, TINY, GgmlType.F32, 3);
+        try (GgufFile f = GgufFile.open(reference)) {
+            expected = LdpProjectorTest.toFloats(new NaiveVisionReference(f).encode(IMAGE));
+        }
+    }
 
     /** Quantized weights against the float64 reference on the same weights before quantization. */
     @ParameterizedTest
     @CsvSource({"F16, 0.99999", "Q8_0, 0.9999", "Q4_0, 0.99", "Q4_K, 0.99", "Q6_K, 0.999", "Q5_K, 0.995"})
     void everyWeightTypeEncodesCloseToTheFloatModel(GgmlType type, double minCosine) throws Exception {
-        Path reference = dir.resolve("f32.gguf");
         Path quantized = dir.resolve(type + ".gguf");
-        SyntheticMmproj.write(reference, TINY_LDPV2, GgmlType.F32, 3);
-        SyntheticMmproj.write(quantized, TINY_LDPV2, type, 3);
-        float[] image = LdpProjectorTest.randomImage(48, 5);
-        try (GgufFile f = GgufFile.open(reference);
-             ClipVisionModel m = ClipVisionModel.load(quantized, VisionPreset.PYTORCH)) {
-            float[] expected = LdpProjectorTest.toFloats(new NaiveVisionReference(f).encode(image));
-            double[] actual = EmbeddingComparison.widen(m.encode(image));
-            assertThat(actual).hasSize(144 * 256);
+        SyntheticMmproj.write(quantized, TINY, type, 3);
+        try (ClipVisionModel m = ClipVisionModel.load(quantized, VisionPreset.PYTORCH)) {
+            double[] actual = EmbeddingComparison.widen(m.encode(IMAGE));
+            assertThat(actual).hasSize(64 * 256);
             assertThat(EmbeddingComparison.minRowCosine(expected, actual, 256)).isGreaterThanOrEqualTo(minCosine);
         }
     }
@@ -51,7 +60,7 @@ class MmprojLoadingTest {
     @Test
     void namesAMissingTensor() throws Exception {
         Path base = dir.resolve("base.gguf");
-        SyntheticMmproj.write(base, TINY_LDPV2, GgmlType.F32, 1);
+        SyntheticMmproj.write(base, TINY, GgmlType.F32, 1);
         GgufWriter w = new GgufWriter();
         try (GgufFile f = GgufFile.open(base)) {
             w.putAll(f.metadata());
@@ -95,7 +104,7 @@ class MmprojLoadingTest {
     }
 
     private void assertLoadFails(java.util.function.Consumer<GgufWriter> change, String message) throws Exception {
-        GgufWriter w = SyntheticMmproj.writer(TINY_LDPV2, GgmlType.F32, 1);
+        GgufWriter w = SyntheticMmproj.writer(TINY, GgmlType.F32, 1);
         change.accept(w);
         Path file = dir.resolve("changed.gguf");
         w.write(file);
