@@ -41,7 +41,7 @@ class MmprojLoadingTest {
 
     /** Quantized weights against the float64 reference on the same weights before quantization. */
     @ParameterizedTest
-    @CsvSource({"F16, 0.99999", "Q8_0, 0.9999", "Q4_0, 0.99", "Q4_K, 0.99", "Q6_K, 0.999", "Q5_K, 0.995"})
+    @CsvSource({"F16, 0.99999", "BF16, 0.999", "Q8_0, 0.9999", "Q4_0, 0.99", "Q4_K, 0.99", "Q6_K, 0.999", "Q5_K, 0.995"})
     void everyWeightTypeEncodesCloseToTheFloatModel(GgmlType type, double minCosine) throws Exception {
         Path quantized = dir.resolve(type + ".gguf");
         SyntheticMmproj.write(quantized, TINY, type, 3);

@@ -110,7 +110,7 @@ final class SyntheticMmproj {
 
     private void linear(String name, int in, int out, boolean bias) {
         float[] w = random(name + ".weight", in * out, 1 / Math.sqrt(in), 0);
-        if (matrixType == GgmlType.F32 || matrixType == GgmlType.F16) {
+        if (matrixType == GgmlType.F32 || matrixType == GgmlType.F16 || matrixType == GgmlType.BF16) {
             writer.addTensor(name + ".weight", matrixType, new long[] {in, out}, w);
         } else {
             writer.addTensor(name + ".weight", matrixType, new long[] {in, out}, Quantize.toBytes(matrixType, w, 0, w.length));
