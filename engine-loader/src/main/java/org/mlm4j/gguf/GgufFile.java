@@ -4,6 +4,7 @@ import org.mlm4j.tensor.GgmlType;
 import org.mlm4j.tensor.Tensor;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -84,6 +85,27 @@ public final class GgufFile implements AutoCloseable {
             arena.close();
             throw new GgufFormatException(path, e);
         } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Reads a whole GGUF file from {@code in} into native memory, for small models that cannot be
+     * mapped, such as one bundled as a class-path resource; {@code name} stands for its path in
+     * errors and in {@link #path()}. Model files on disk should be {@linkplain #open(Path) mapped}.
+     */
+    public static GgufFile read(InputStream in, String name) throws IOException {
+        byte[] bytes = in.readAllBytes();
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment data = arena.allocate(bytes.length, 64);
+            MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            return new GgufFile(Path.of(name), arena, parse(data.asReadOnly()), bytes.length);
+        } catch (GgufFormatException e) {
+            arena.close();
+            throw new GgufFormatException(Path.of(name), e);
+        } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
         }

@@ -68,6 +68,27 @@ class GgufFileTest {
     }
 
     @Test
+    void readsAStreamIntoReadOnlyNativeMemory() throws IOException {
+        Path model = TestData.path("models/stories260K.gguf");
+        try (GgufFile mapped = GgufFile.open(model);
+             GgufFile read = GgufFile.read(Files.newInputStream(model), "bundled/stories260K.gguf")) {
+            assertThat(read.path()).isEqualTo(Path.of("bundled/stories260K.gguf"));
+            assertThat(read.fileSize()).isEqualTo(mapped.fileSize());
+            assertThat(read.metadata().asMap()).isEqualTo(mapped.metadata().asMap());
+            assertThat(read.tensors().keySet()).containsExactlyElementsOf(mapped.tensors().keySet());
+            for (Tensor t : mapped.tensors().values()) {
+                Tensor r = read.tensor(t.name());
+                assertThat(r.data().isNative()).isTrue();
+                assertThat(r.data().isReadOnly()).isTrue();
+                assertThat(r.data().mismatch(t.data())).as(t.name()).isEqualTo(-1L);
+            }
+        }
+        assertThatThrownBy(() -> GgufFile.read(new java.io.ByteArrayInputStream(new byte[] {'G', 'G'}), "x.gguf"))
+                .isInstanceOf(GgufFormatException.class)
+                .hasMessage(Path.of("x.gguf") + ": invalid GGUF at byte 0: file ends inside magic (4 bytes needed, 2 left)");
+    }
+
+    @Test
     void readsFilesLargerThan4GiBInPlace() throws IOException {
         Path p = dir.resolve("big.gguf");
         long hole = 5L << 30;
