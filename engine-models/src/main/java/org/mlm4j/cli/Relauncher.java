@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.lang.module.ModuleFinder;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,12 +31,17 @@ final class Relauncher {
 
     /** Whether this JVM, started as {@code java -jar}, should re-execute itself with the module. */
     static boolean shouldRelaunch() {
-        return shouldRelaunch(ModuleLayer.boot().findModule(MODULE).isPresent(), System.getenv(NO_RELAUNCH_ENV),
-                ownJar(), ProcessHandle.current().info().command());
+        return shouldRelaunch(ModuleLayer.boot().findModule(MODULE).isPresent(), ModuleFinder.ofSystem().find(MODULE).isPresent(),
+                System.getenv(NO_RELAUNCH_ENV), ownJar(), ProcessHandle.current().info().command());
     }
 
-    static boolean shouldRelaunch(boolean modulePresent, String noRelaunchEnv, Path ownJar, Optional<String> javaCommand) {
-        return !modulePresent && !"1".equals(noRelaunchEnv) && ownJar != null && javaCommand.isPresent();
+    /**
+     * @param moduleLoaded whether the module is in this JVM's boot layer already
+     * @param moduleInRuntime whether this Java runtime has the module at all (a jlinked one may not)
+     */
+    static boolean shouldRelaunch(boolean moduleLoaded, boolean moduleInRuntime, String noRelaunchEnv, Path ownJar,
+                                  Optional<String> javaCommand) {
+        return !moduleLoaded && moduleInRuntime && !"1".equals(noRelaunchEnv) && ownJar != null && javaCommand.isPresent();
     }
 
     /** The command line of the relaunch: the same java and JVM options, plus the module. */

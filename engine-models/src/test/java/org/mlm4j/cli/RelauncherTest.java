@@ -22,12 +22,13 @@ class RelauncherTest {
 
     @Test
     void relaunchesOnlyAJarLaunchWithoutTheModule() {
-        assertThat(Relauncher.shouldRelaunch(false, null, JAR, JAVA)).isTrue();
-        assertThat(Relauncher.shouldRelaunch(false, "0", JAR, JAVA)).isTrue();
-        assertThat(Relauncher.shouldRelaunch(true, null, JAR, JAVA)).as("module already there").isFalse();
-        assertThat(Relauncher.shouldRelaunch(false, "1", JAR, JAVA)).as("MLM4J_NO_RELAUNCH=1").isFalse();
-        assertThat(Relauncher.shouldRelaunch(false, null, null, JAVA)).as("not started with -jar").isFalse();
-        assertThat(Relauncher.shouldRelaunch(false, null, JAR, Optional.empty())).as("java command unknown").isFalse();
+        assertThat(Relauncher.shouldRelaunch(false, true, null, JAR, JAVA)).isTrue();
+        assertThat(Relauncher.shouldRelaunch(false, true, "0", JAR, JAVA)).isTrue();
+        assertThat(Relauncher.shouldRelaunch(true, true, null, JAR, JAVA)).as("module already loaded").isFalse();
+        assertThat(Relauncher.shouldRelaunch(false, false, null, JAR, JAVA)).as("a runtime without the module").isFalse();
+        assertThat(Relauncher.shouldRelaunch(false, true, "1", JAR, JAVA)).as("MLM4J_NO_RELAUNCH=1").isFalse();
+        assertThat(Relauncher.shouldRelaunch(false, true, null, null, JAVA)).as("not started with -jar").isFalse();
+        assertThat(Relauncher.shouldRelaunch(false, true, null, JAR, Optional.empty())).as("java command unknown").isFalse();
         // this test JVM has the module and was not started from the jar
         assertThat(Relauncher.shouldRelaunch()).isFalse();
     }
