@@ -175,9 +175,10 @@ public final class GgufWriter {
     /** Writes the file; {@code path} is replaced only when writing succeeded. */
     public void write(Path path) throws IOException {
         Path abs = path.toAbsolutePath();
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        // a sibling (same file system, so the move is atomic), created with the usual permissions
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 writeTo(ch);
             }
             try {

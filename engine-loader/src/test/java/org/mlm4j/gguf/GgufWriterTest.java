@@ -203,6 +203,19 @@ class GgufWriterTest {
     }
 
     @Test
+    void replacesAnExistingFileWithTheUsualPermissions() throws IOException {
+        Path p = dir.resolve("model.gguf");
+        Path reference = Files.writeString(dir.resolve("reference.txt"), "x");
+        Files.writeString(p, "old");
+        new GgufWriter().put("k", 1).write(p);
+        try (GgufFile f = GgufFile.open(p)) {
+            assertThat(f.metadata().getInt("k")).isEqualTo(1);
+        }
+        assertThat(Files.getPosixFilePermissions(p)).isEqualTo(Files.getPosixFilePermissions(reference));
+        assertThat(dir).isDirectoryNotContaining("glob:**.tmp");
+    }
+
+    @Test
     void aTensorThatWritesTheWrongByteCountFailsAndLeavesNoFile() {
         Path p = dir.resolve("short.gguf");
         GgufWriter w = new GgufWriter().addTensor("t", GgmlType.F32, new long[] {4}, sink -> sink.write(new byte[12]));
