@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
 /**
  * The tokenizer a GGUF file describes, giving the ids llama.cpp's {@code llama_tokenize} gives
@@ -131,22 +132,23 @@ public final class Tokenizer {
         eot = eotId;
         endOfGeneration = eog.stream().mapToInt(Integer::intValue).toArray();
 
-        Integer[] special = new Integer[n];
-        int count = 0;
-        for (int id = 0; id < n; id++) {
-            if (vocab.has(id, Vocabulary.CONTROL | Vocabulary.USER_DEFINED | Vocabulary.UNKNOWN)) {
-                special[count++] = id;
-            }
-        }
-        special = Arrays.copyOf(special, count);
-        Arrays.sort(special, Comparator.comparingInt((Integer id) -> -vocab.texts[id].getBytes(StandardCharsets.UTF_8).length));
-        specialTokens = Arrays.stream(special).mapToInt(Integer::intValue).toArray();
+        specialTokens = specialTokensLongestFirst();
 
         pieces = new byte[n][];
         for (int id = 0; id < n; id++) {
             pieces[id] = computePiece(id);
         }
         applyPhi3Quirk(meta.findString("general.name").orElse(""));
+    }
+
+    /** Ids of CONTROL, USER_DEFINED and UNKNOWN tokens, longest text (in bytes) first, as llama.cpp's {@code cache_special_tokens}. */
+    private int[] specialTokensLongestFirst() {
+        return IntStream.range(0, vocab.size())
+                .filter(id -> vocab.has(id, Vocabulary.CONTROL | Vocabulary.USER_DEFINED | Vocabulary.UNKNOWN))
+                .boxed()
+                .sorted(Comparator.comparingInt((Integer id) -> -vocab.texts[id].getBytes(StandardCharsets.UTF_8).length))
+                .mapToInt(Integer::intValue)
+                .toArray();
     }
 
     /** Texts llama.cpp takes as the end-of-turn token when the file names none. */
@@ -351,19 +353,21 @@ public final class Tokenizer {
     /** llama.cpp's {@code llama_decode_text}: byte-level characters back to bytes. */
     private static byte[] byteLevelDecode(String text) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
-        text.codePoints().forEach(cp -> {
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
             int b = ByteLevel.byteOf(cp);
             if (b >= 0) {
                 out.write(b);
-            } else {
-                byte[] utf8 = Character.toString(cp).getBytes(StandardCharsets.UTF_8);
-                StringBuilder hex = new StringBuilder();
-                for (byte u : utf8) {
-                    hex.append(String.format("%02x", u & 0xFF));
-                }
-                out.writeBytes(("[UNK_BYTE_0x" + hex + text + "]").getBytes(StandardCharsets.UTF_8));
+                continue;
             }
-        });
+            // not a byte-level character: llama.cpp writes a marker naming its UTF-8 bytes and the token
+            StringBuilder marker = new StringBuilder("[UNK_BYTE_0x");
+            for (byte u : Character.toString(cp).getBytes(StandardCharsets.UTF_8)) {
+                marker.append(String.format("%02x", u & 0xFF));
+            }
+            out.writeBytes(marker.append(text).append(']').toString().getBytes(StandardCharsets.UTF_8));
+        }
         return out.toByteArray();
     }
 

@@ -9,6 +9,7 @@ import org.mlm4j.testing.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -139,6 +140,31 @@ class TokenizerTest {
         assertThat(TokenDecoder.completePrefix(new byte[] {'a', (byte) 0xE4, (byte) 0xBD, (byte) 0xA0})).isEqualTo(4);
         assertThat(TokenDecoder.completePrefix(new byte[] {(byte) 0x80})).isEqualTo(1); // stray byte: nothing can complete it
         assertThat(TokenDecoder.completePrefix(new byte[0])).isZero();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void stories260KPromptAndGoldenTexts() throws IOException {
+        Tokenizer tok = VocabSuiteTest.load("models/stories260K.gguf");
+        Map<String, Object> golden = TestData.json("expected/stories260K.greedy.json");
+        var onceUpon = (Map<String, Object>) golden.get("once_upon_a_time_40");
+        assertThat(tok.encode((String) onceUpon.get("prompt"), true, true))
+                .containsExactly(ids(onceUpon.get("prompt_ids")));
+        assertThat(tok.decode(ids(onceUpon.get("generated_ids")))).isEqualTo(onceUpon.get("generated_text"));
+        // llama2.c prints the pieces after BOS with the first one's leading space dropped
+        var bosOnly = (Map<String, Object>) golden.get("bos_only_200");
+        TokenDecoder decoder = new TokenDecoder(tok, false, true);
+        StringBuilder text = new StringBuilder();
+        for (int id : ids(bosOnly.get("generated_ids"))) {
+            text.append(decoder.accept(id));
+        }
+        text.append(decoder.flush());
+        assertThat(text.toString()).isEqualTo(
+                Files.readString(TestData.path("expected/stories260K.llama2c-test_all.expected.txt"), StandardCharsets.UTF_8));
+    }
+
+    private static int[] ids(Object jsonList) {
+        return ((List<?>) jsonList).stream().mapToInt(v -> ((Number) v).intValue()).toArray();
     }
 
     @Test
