@@ -1,15 +1,170 @@
 package org.mlm4j.kernels.panama;
 
-import org.mlm4j.kernels.KernelProvider;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import org.mlm4j.kernels.Activations;
+import org.mlm4j.kernels.MatmulArguments;
 import org.mlm4j.kernels.MatmulKernels;
+import org.mlm4j.kernels.Parallel;
+import org.mlm4j.kernels.QuantBlock;
+import org.mlm4j.tensor.GgmlType;
 import org.mlm4j.tensor.Tensor;
 
-/** Vector API matmul kernels. Until the SIMD kernels land, the scalar kernels compute. */
+/**
+ * Vector API matmul. Activations are converted once per call as ggml does ({@link Activations})
+ * and then read as the floats they stand for; weight rows are split over the {@link Parallel} pool
+ * in chunks of a multiple of 4 rows.
+ *
+ * <ul>
+ *   <li>Decode (batch 1) of Q4_0 / Q8_0: {@link MatvecKernels}, straight from the blocks.</li>
+ *   <li>Everything else: each tile of 4 weight rows is unpacked once into a float panel
+ *       ({@link WeightPanels}) and multiplied against the activation rows 4 at a time
+ *       ({@link MatmulTiles}); block offsets (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K) are added per
+ *       sub-block from the activation sums ggml uses (Q8_1 {@code s}, Q8_K {@code bsums}).</li>
+ * </ul>
+ * Integer parts are exact; the results differ from the scalar twin only by float summation order.
+ */
 final class PanamaMatmulKernels implements MatmulKernels {
-    private final MatmulKernels scalar = KernelProvider.scalar().matmul();
+    /** Weight bytes per pool chunk: a few chunks per thread, each a fraction of L2. */
+    private static final long CHUNK_BYTES = 128 << 10;
+    private static final int TILE_ROWS = 4;
 
     @Override
     public void matmul(Tensor w, float[] x, int xOffset, float[] y, int yOffset, int batch, Numerics numerics) {
-        scalar.matmul(w, x, xOffset, y, yOffset, batch, numerics);
+        MatmulArguments.check(w, x, xOffset, y, yOffset, batch);
+        int rows = (int) w.rows();
+        int cols = w.cols();
+        if (batch == 0 || rows == 0) {
+            return;
+        }
+        GgmlType type = w.type();
+        Activations a = Activations.of(type, numerics, x, xOffset, cols, batch);
+        float[] xs = a.format().isQuantized() ? a.dequantized() : a.values();
+        int xo = a.format().isQuantized() ? 0 : a.valuesOffset();
+        int grain = Parallel.grain(rows, w.rowBytes() * Math.min(batch, 16), CHUNK_BYTES, TILE_ROWS);
+        if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0)) {
+            matvec(w, xs, xo, y, yOffset, rows, cols, grain);
+        } else {
+            panels(w, a, xs, xo, y, yOffset, batch, rows, cols, grain);
+        }
+    }
+
+    private static void matvec(Tensor w, float[] xs, int xo, float[] y, int yOffset, int rows, int cols, int grain) {
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int blocks = cols / 32;
+        boolean q4 = w.type() == GgmlType.Q4_0;
+        float[] blockSums = q4 ? blockSums(xs, xo, cols) : null;
+        Parallel.forRange(rows, grain, (r0, r1) -> {
+            float[] out = new float[TILE_ROWS];
+            for (int r = r0; r < r1; r += TILE_ROWS) {
+                int n = Math.min(TILE_ROWS, r1 - r);
+                long o0 = r * rowBytes;
+                long o1 = Math.min(r + 1, r1 - 1) * rowBytes;
+                long o2 = Math.min(r + 2, r1 - 1) * rowBytes;
+                long o3 = Math.min(r + 3, r1 - 1) * rowBytes;
+                if (q4) {
+                    MatvecKernels.q4_0Rows4(data, o0, o1, o2, o3, blocks, xs, xo, blockSums, out);
+                } else {
+                    MatvecKernels.q8_0Rows4(data, o0, o1, o2, o3, blocks, xs, xo, out);
+                }
+                System.arraycopy(out, 0, y, yOffset + r, n);
+            }
+        });
+    }
+
+    private static float[] blockSums(float[] xs, int xo, int cols) {
+        float[] sums = new float[cols / 32];
+        for (int i = 0; i < sums.length; i++) {
+            float s = 0;
+            for (int k = 0; k < 32; k++) {
+                s += xs[xo + 32 * i + k];
+            }
+            sums[i] = s;
+        }
+        return sums;
+    }
+
+    private static void panels(Tensor w, Activations a, float[] xs, int xo, float[] y, int yOffset, int batch,
+                               int rows, int cols, int grain) {
+        GgmlType type = w.type();
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int group = WeightPanels.minGroup(type);
+        int groups = group == 0 ? 0 : cols / group;
+        float[] groupSums = group == 0 ? null : groupSums(a, xs, xo, group);
+        Parallel.forRange(rows, grain, (r0, r1) -> {
+            float[] panel = new float[TILE_ROWS * cols];
+            float[] mins = new float[TILE_ROWS * groups];
+            float[] out = new float[TILE_ROWS * TILE_ROWS];
+            QuantBlock scratch = new QuantBlock();
+            for (int r = r0; r < r1; r += TILE_ROWS) {
+                int n = Math.min(TILE_ROWS, r1 - r);
+                for (int t = 0; t < n; t++) {
+                    WeightPanels.unpack(type, data, (r + t) * rowBytes, cols, panel, t * cols, mins, t * groups, scratch);
+                }
+                Arrays.fill(panel, n * cols, TILE_ROWS * cols, 0f);
+                int b = 0;
+                for (; b + TILE_ROWS <= batch; b += TILE_ROWS) {
+                    MatmulTiles.tile4x4(panel, cols, xs, xo + b * cols, xo + (b + 1) * cols, xo + (b + 2) * cols,
+                            xo + (b + 3) * cols, out);
+                    for (int c = 0; c < TILE_ROWS; c++) {
+                        for (int t = 0; t < n; t++) {
+                            y[yOffset + (b + c) * rows + r + t] = out[TILE_ROWS * t + c]
+                                    + offsets(mins, t * groups, groupSums, (b + c) * groups, groups);
+                        }
+                    }
+                }
+                for (; b < batch; b++) {
+                    MatmulTiles.tile4x1(panel, cols, xs, xo + b * cols, out);
+                    for (int t = 0; t < n; t++) {
+                        y[yOffset + b * rows + r + t] = out[t] + offsets(mins, t * groups, groupSums, b * groups, groups);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Σ over the row's offset groups of offset · activation sum (0 for types without offsets). */
+    private static float offsets(float[] mins, int mo, float[] sums, int so, int groups) {
+        float s = 0;
+        for (int g = 0; g < groups; g++) {
+            s += mins[mo + g] * sums[so + g];
+        }
+        return s;
+    }
+
+    /**
+     * The activation sums each weight offset multiplies, per row and group, as ggml forms them:
+     * the Q8_1 {@code s}, {@code dX·Σbsums} for Q8_K, plain sums for float activations.
+     */
+    private static float[] groupSums(Activations a, float[] xs, int xo, int group) {
+        int cols = a.cols();
+        int groups = cols / group;
+        float[] sums = new float[a.batch() * groups];
+        for (int b = 0; b < a.batch(); b++) {
+            for (int g = 0; g < groups; g++) {
+                int gi = b * groups + g;
+                sums[gi] = switch (a.format()) {
+                    case Q8_1 -> a.s()[gi];
+                    case Q8_K -> {
+                        int perGroup = group / Activations.Q8K_GROUP;
+                        int bsum = 0;
+                        for (int j = 0; j < perGroup; j++) {
+                            bsum += a.bsums()[gi * perGroup + j];
+                        }
+                        yield a.d()[(b * cols + g * group) / 256] * bsum;
+                    }
+                    default -> {
+                        float s = 0;
+                        for (int k = 0; k < group; k++) {
+                            s += xs[xo + b * cols + g * group + k];
+                        }
+                        yield s;
+                    }
+                };
+            }
+        }
+        return sums;
     }
 }

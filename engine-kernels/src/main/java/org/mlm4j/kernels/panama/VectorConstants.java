@@ -19,4 +19,10 @@ final class VectorConstants {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SHAPE);
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, SHAPE);
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, SHAPE);
+    /**
+     * Bytes loaded at once to widen into {@link #I} lanes: as many as I has lanes, but at least 8
+     * (the smallest byte species), so at 128 bits one load fills {@link #B_TO_I_PARTS} = 2 int vectors.
+     */
+    static final VectorSpecies<Byte> B_TO_I = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, I.length() * 8)));
+    static final int B_TO_I_PARTS = B_TO_I.length() / I.length();
 }

@@ -1,0 +1,114 @@
+package org.mlm4j.kernels.panama;
+
+import static org.mlm4j.kernels.panama.VectorConstants.F;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The register-blocked F32 core of every batched matmul: 4 weight rows (an unpacked panel, row r
+ * at {@code panel[r·k]}) against 4 activation rows (at {@code x[xo_c]}), 16 vector accumulators
+ * fed by 8 loads per step of {@code F.length()} columns, one horizontal sum per output at the end.
+ * With 32 vector registers (AVX-512) nothing spills.
+ */
+final class MatmulTiles {
+    private MatmulTiles() {
+    }
+
+    /** {@code out[4r + c] = Σ_k panel[r·k + i]·x[xo_c + i]} for r, c < 4. */
+    static void tile4x4(float[] panel, int k, float[] x, int xo0, int xo1, int xo2, int xo3, float[] out) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int bound = F.loopBound(k);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector w0 = FloatVector.fromArray(F, panel, i);
+            FloatVector w1 = FloatVector.fromArray(F, panel, k + i);
+            FloatVector w2 = FloatVector.fromArray(F, panel, 2 * k + i);
+            FloatVector w3 = FloatVector.fromArray(F, panel, 3 * k + i);
+            FloatVector x0 = FloatVector.fromArray(F, x, xo0 + i);
+            a00 = w0.fma(x0, a00);
+            a10 = w1.fma(x0, a10);
+            a20 = w2.fma(x0, a20);
+            a30 = w3.fma(x0, a30);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo1 + i);
+            a01 = w0.fma(x1, a01);
+            a11 = w1.fma(x1, a11);
+            a21 = w2.fma(x1, a21);
+            a31 = w3.fma(x1, a31);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo2 + i);
+            a02 = w0.fma(x2, a02);
+            a12 = w1.fma(x2, a12);
+            a22 = w2.fma(x2, a22);
+            a32 = w3.fma(x2, a32);
+            FloatVector x3 = FloatVector.fromArray(F, x, xo3 + i);
+            a03 = w0.fma(x3, a03);
+            a13 = w1.fma(x3, a13);
+            a23 = w2.fma(x3, a23);
+            a33 = w3.fma(x3, a33);
+        }
+        out[0] = sum(a00);
+        out[1] = sum(a01);
+        out[2] = sum(a02);
+        out[3] = sum(a03);
+        out[4] = sum(a10);
+        out[5] = sum(a11);
+        out[6] = sum(a12);
+        out[7] = sum(a13);
+        out[8] = sum(a20);
+        out[9] = sum(a21);
+        out[10] = sum(a22);
+        out[11] = sum(a23);
+        out[12] = sum(a30);
+        out[13] = sum(a31);
+        out[14] = sum(a32);
+        out[15] = sum(a33);
+        if (i < k) {
+            int[] xo = {xo0, xo1, xo2, xo3};
+            for (int r = 0; r < 4; r++) {
+                for (int c = 0; c < 4; c++) {
+                    out[4 * r + c] += tail(panel, r * k, x, xo[c], i, k);
+                }
+            }
+        }
+    }
+
+    /** {@code out[r] = Σ_k panel[r·k + i]·x[xo + i]} for r < 4: one activation row (decode). */
+    static void tile4x1(float[] panel, int k, float[] x, int xo, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int step = 2 * F.length();
+        int bound = k - k % step;
+        int i = 0;
+        for (; i < bound; i += step) {
+            // two independent accumulator sets hide the FMA latency
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + i + F.length());
+            a0 = FloatVector.fromArray(F, panel, i).fma(x0, a0);
+            a1 = FloatVector.fromArray(F, panel, k + i).fma(x0, a1);
+            a2 = FloatVector.fromArray(F, panel, 2 * k + i).fma(x0, a2);
+            a3 = FloatVector.fromArray(F, panel, 3 * k + i).fma(x0, a3);
+            b0 = FloatVector.fromArray(F, panel, i + F.length()).fma(x1, b0);
+            b1 = FloatVector.fromArray(F, panel, k + i + F.length()).fma(x1, b1);
+            b2 = FloatVector.fromArray(F, panel, 2 * k + i + F.length()).fma(x1, b2);
+            b3 = FloatVector.fromArray(F, panel, 3 * k + i + F.length()).fma(x1, b3);
+        }
+        out[0] = sum(a0.add(b0)) + tail(panel, 0, x, xo, i, k);
+        out[1] = sum(a1.add(b1)) + tail(panel, k, x, xo, i, k);
+        out[2] = sum(a2.add(b2)) + tail(panel, 2 * k, x, xo, i, k);
+        out[3] = sum(a3.add(b3)) + tail(panel, 3 * k, x, xo, i, k);
+    }
+
+    private static float sum(FloatVector v) {
+        return Lanes.sum(v);
+    }
+
+    private static float tail(float[] panel, int po, float[] x, int xo, int from, int k) {
+        float s = 0;
+        for (int i = from; i < k; i++) {
+            s += panel[po + i] * x[xo + i];
+        }
+        return s;
+    }
+}

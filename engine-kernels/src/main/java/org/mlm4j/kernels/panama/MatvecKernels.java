@@ -1,0 +1,132 @@
+package org.mlm4j.kernels.panama;
+
+import static org.mlm4j.kernels.panama.VectorConstants.B_TO_I;
+import static org.mlm4j.kernels.panama.VectorConstants.B_TO_I_PARTS;
+import static org.mlm4j.kernels.panama.VectorConstants.F;
+import static org.mlm4j.kernels.panama.VectorConstants.I;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import org.mlm4j.tensor.Blocks;
+import org.mlm4j.tensor.LittleEndian;
+
+/**
+ * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 blocks: four
+ * weight rows per pass share every activation load; each block's quants are widened to int lanes
+ * ({@code B2I}), converted to float and multiplied into a per-block partial with FMA (products of
+ * small integers and the activation floats), then scaled by the row's block scale into one
+ * accumulator per row; one horizontal sum per row at the end.
+ *
+ * <p>The activations are the floats {@code dX·qX} (exact) under GGML numerics or plain x under
+ * FLOAT. Q4_0's −8 offset leaves the vector loop: {@code Σ(q−8)·x = Σq·x − 8·Σx}, with the block
+ * sums {@code Σx} precomputed once per call and folded in as one scalar FMA per row and block.
+ *
+ * <p>Measured on this machine (AVX-512, see bench/README.md): widening bytes to int lanes and
+ * converting beats widening to shorts and multiplying in 16 bits, which needs two more widenings
+ * to int and an int-to-float conversion per block before the scale.
+ */
+final class MatvecKernels {
+    private static final int L = I.length();
+    private static final int BL = B_TO_I.length();
+
+    private MatvecKernels() {
+    }
+
+    private static ByteVector bytes(MemorySegment w, long at) {
+        return ByteVector.fromMemorySegment(B_TO_I, w, at, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static FloatVector floats(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector ints(ByteVector b, int part) {
+        return floats((IntVector) b.convertShape(VectorOperators.B2I, I, part));
+    }
+
+    /**
+     * Rows at byte offsets {@code o0..o3}: {@code out[r] = Σ_blocks d_r·Σ q·x} over {@code blocks}
+     * Q8_0 blocks, x from {@code x[xo]}.
+     */
+    static void q8_0Rows4(MemorySegment w, long o0, long o1, long o2, long o3, int blocks, float[] x, int xo,
+                          float[] out) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int i = 0; i < blocks; i++) {
+            long b = (long) i * Blocks.Q8_0.BYTES;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            for (int g = 0; g < 32; g += BL) {
+                long at = b + Blocks.Q8_0.QS + g;
+                ByteVector b0 = bytes(w, o0 + at), b1 = bytes(w, o1 + at), b2 = bytes(w, o2 + at), b3 = bytes(w, o3 + at);
+                for (int p = 0; p < B_TO_I_PARTS; p++) {
+                    FloatVector xv = FloatVector.fromArray(F, x, xo + 32 * i + g + p * L);
+                    p0 = ints(b0, p).fma(xv, p0);
+                    p1 = ints(b1, p).fma(xv, p1);
+                    p2 = ints(b2, p).fma(xv, p2);
+                    p3 = ints(b3, p).fma(xv, p3);
+                }
+            }
+            acc0 = p0.fma(FloatVector.broadcast(F, LittleEndian.f16(w, o0 + b)), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, LittleEndian.f16(w, o1 + b)), acc1);
+            acc2 = p2.fma(FloatVector.broadcast(F, LittleEndian.f16(w, o2 + b)), acc2);
+            acc3 = p3.fma(FloatVector.broadcast(F, LittleEndian.f16(w, o3 + b)), acc3);
+        }
+        out[0] = Lanes.sum(acc0);
+        out[1] = Lanes.sum(acc1);
+        out[2] = Lanes.sum(acc2);
+        out[3] = Lanes.sum(acc3);
+    }
+
+    /**
+     * As {@link #q8_0Rows4} for Q4_0 blocks (nibbles 0..15, the −8 through {@code blockSums[i] = Σx}
+     * over block i).
+     */
+    static void q4_0Rows4(MemorySegment w, long o0, long o1, long o2, long o3, int blocks, float[] x, int xo,
+                          float[] blockSums, float[] out) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        float c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+        for (int i = 0; i < blocks; i++) {
+            long b = (long) i * Blocks.Q4_0.BYTES;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            for (int g = 0; g < 16; g += BL) {
+                long at = b + Blocks.Q4_0.QS + g;
+                ByteVector b0 = bytes(w, o0 + at), b1 = bytes(w, o1 + at), b2 = bytes(w, o2 + at), b3 = bytes(w, o3 + at);
+                for (int p = 0; p < B_TO_I_PARTS; p++) {
+                    int e = xo + 32 * i + g + p * L;
+                    FloatVector xl = FloatVector.fromArray(F, x, e);
+                    FloatVector xh = FloatVector.fromArray(F, x, e + 16);
+                    p0 = nibbles(b0, p, xl, xh, p0);
+                    p1 = nibbles(b1, p, xl, xh, p1);
+                    p2 = nibbles(b2, p, xl, xh, p2);
+                    p3 = nibbles(b3, p, xl, xh, p3);
+                }
+            }
+            float d0 = LittleEndian.f16(w, o0 + b), d1 = LittleEndian.f16(w, o1 + b);
+            float d2 = LittleEndian.f16(w, o2 + b), d3 = LittleEndian.f16(w, o3 + b);
+            acc0 = p0.fma(FloatVector.broadcast(F, d0), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, d1), acc1);
+            acc2 = p2.fma(FloatVector.broadcast(F, d2), acc2);
+            acc3 = p3.fma(FloatVector.broadcast(F, d3), acc3);
+            float s = blockSums[i];
+            c0 += d0 * s;
+            c1 += d1 * s;
+            c2 += d2 * s;
+            c3 += d3 * s;
+        }
+        out[0] = Lanes.sum(acc0) - 8 * c0;
+        out[1] = Lanes.sum(acc1) - 8 * c1;
+        out[2] = Lanes.sum(acc2) - 8 * c2;
+        out[3] = Lanes.sum(acc3) - 8 * c3;
+    }
+
+    /** {@code acc + low nibbles·xl + high nibbles·xh} for one part of a byte load. */
+    private static FloatVector nibbles(ByteVector b, int part, FloatVector xl, FloatVector xh, FloatVector acc) {
+        IntVector v = (IntVector) b.convertShape(VectorOperators.B2I, I, part);
+        FloatVector low = floats(v.and(0xF));
+        FloatVector high = floats(v.lanewise(VectorOperators.ASHR, 4).and(0xF));
+        return high.fma(xh, low.fma(xl, acc));
+    }
+}
