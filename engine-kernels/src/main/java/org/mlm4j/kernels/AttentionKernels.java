@@ -24,4 +24,30 @@ public interface AttentionKernels {
 
     void attention(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
                    KvBuffer kv, AttentionMask mask, float scale, float[] out, int outOffset, int outStride);
+
+    /**
+     * The same attention, arguments and layouts as {@link #attention}, as a tiled online softmax
+     * (Dao et al. 2022, "FlashAttention", on a CPU): key tiles are scored against a tile of query
+     * rows, and each row keeps a running max m, a running sum l and an output accumulator,
+     * rescaled by {@code exp(m_old − m_new)} when the max grows; the output is the accumulator
+     * × {@code (float)(1/l)}. No row of n scores and no n×n matrix is ever held, and tiles no
+     * query sees under a sparse mask (window, sinks, blocks) are never read. With an F16 buffer
+     * the query is rounded to F16 as in {@link #attention}, but the unnormalised weights are
+     * not (they are not probabilities yet): the result equals {@link #attention} within F16
+     * rounding of the probabilities, and F32 results within float rounding.
+     */
+    void flashAttention(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
+                        KvBuffer kv, AttentionMask mask, float scale, float[] out, int outOffset, int outStride);
+
+    /**
+     * Linear attention (Katharopoulos et al. 2020) with the feature map {@code features}: for the
+     * query of head h at position t, {@code out = Σ_p φ(q)·φ(k_p) v_p / Σ_p φ(q)·φ(k_p)} over
+     * {@code p ≤ t} with {@code causal}, else over every stored position; KV head as in
+     * {@link #attention}. Computed as running sums {@code S = Σ φ(k_p) v_pᵀ} (M×d) and
+     * {@code z = Σ φ(k_p)} per KV head, so the cost is O((positions + queries)·M·d), not
+     * O(positions·queries·d). F16 buffers are read as their float values.
+     */
+    void linearAttention(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
+                         KvBuffer kv, boolean causal, FeatureMap features, float scale,
+                         float[] out, int outOffset, int outStride);
 }

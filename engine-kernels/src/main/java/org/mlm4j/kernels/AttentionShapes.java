@@ -24,5 +24,10 @@ public final class AttentionShapes {
             throw new IllegalArgumentException("attention: positions " + firstPosition + ".."
                     + (firstPosition + nTokens - 1) + " not all in the kv buffer (length " + kv.length() + ")");
         }
+        if (kv.oldestStored() > kv.sinks() && nTokens > 0 && (mask.window() == 0 || mask.sinks() > kv.sinks()
+                || firstPosition - mask.window() + 1 < kv.oldestStored())) {
+            throw new IllegalArgumentException("attention: the mask (" + mask + ") sees positions the ring buffer has"
+                    + " overwritten (positions " + kv.sinks() + ".." + (kv.oldestStored() - 1) + " are gone)");
+        }
     }
 }

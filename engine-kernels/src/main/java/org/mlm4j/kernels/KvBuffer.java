@@ -12,9 +12,10 @@ import java.util.Objects;
  * <p>Two kinds: {@link #allocate} owns its storage and is filled by {@link #put} (a decoder's
  * cache; {@link #truncate} rewinds it); {@link #wrap} is a read-only F32 view of rows that already
  * exist (the ViT's K and V straight out of their projections, possibly inside a fused QKV row).
- * Storage is addressed through {@link #keyOffset}/{@link #valueOffset}, so a later ring buffer
- * (sliding window) only changes the position→slot mapping. Not thread-safe for writes; kernels
- * read it concurrently.
+ * Storage is addressed through {@link #keyOffset}/{@link #valueOffset}; {@link #ring} (StreamingLLM's
+ * cache: attention sinks plus a sliding window) only changes the position→slot mapping, so the
+ * positions stored grow without bound in fixed memory. Not thread-safe for writes; kernels read it
+ * concurrently.
  */
 public final class KvBuffer {
 
@@ -33,11 +34,16 @@ public final class KvBuffer {
     private final float[] values32;
     private final int keysOffset;
     private final int valuesOffset;
+    /** Ring buffers: positions below {@code sinks} keep their slot, the rest cycle through {@code ringSize} slots. */
+    private final int sinks;
+    private final int ringSize;
     private int length;
+    /** Positions {@code sinks … oldest − 1} have been overwritten (a ring that wrapped; else 0). */
+    private int oldest;
 
     private KvBuffer(Type type, int nKvHeads, int headDim, int capacity, int rowStride, boolean owned,
                      short[] keys16, short[] values16, float[] keys32, float[] values32,
-                     int keysOffset, int valuesOffset, int length) {
+                     int keysOffset, int valuesOffset, int sinks, int ringSize, int length) {
         this.type = type;
         this.nKvHeads = nKvHeads;
         this.headDim = headDim;
@@ -50,11 +56,30 @@ public final class KvBuffer {
         this.values32 = values32;
         this.keysOffset = keysOffset;
         this.valuesOffset = valuesOffset;
+        this.sinks = sinks;
+        this.ringSize = ringSize;
         this.length = length;
     }
 
     /** An empty buffer for {@code capacity} positions. */
     public static KvBuffer allocate(Type type, int capacity, int nKvHeads, int headDim) {
+        return owned(type, capacity, nKvHeads, headDim, 0, 0);
+    }
+
+    /**
+     * A ring for an unbounded stream of positions in {@code sinks + ringSize} rows: positions
+     * {@code 0 … sinks − 1} keep their rows, every later position p overwrites the row of
+     * {@code p − ringSize}. With a sliding window W and batches of at most B positions, a ring of
+     * {@code W + B − 1} keeps every position the batch's queries see.
+     */
+    public static KvBuffer ring(Type type, int sinks, int ringSize, int nKvHeads, int headDim) {
+        if (sinks < 0 || ringSize <= 0) {
+            throw new IllegalArgumentException("kv buffer: ring of " + ringSize + " with " + sinks + " sinks");
+        }
+        return owned(type, Math.addExact(sinks, ringSize), nKvHeads, headDim, sinks, ringSize);
+    }
+
+    private static KvBuffer owned(Type type, int capacity, int nKvHeads, int headDim, int sinks, int ringSize) {
         Objects.requireNonNull(type);
         if (capacity <= 0 || nKvHeads <= 0 || headDim <= 0) {
             throw new IllegalArgumentException("kv buffer: capacity " + capacity + ", " + nKvHeads
@@ -63,8 +88,10 @@ public final class KvBuffer {
         int row = Math.multiplyExact(nKvHeads, headDim);
         int size = Math.multiplyExact(capacity, row);
         return type == Type.F16
-                ? new KvBuffer(type, nKvHeads, headDim, capacity, row, true, new short[size], new short[size], null, null, 0, 0, 0)
-                : new KvBuffer(type, nKvHeads, headDim, capacity, row, true, null, null, new float[size], new float[size], 0, 0, 0);
+                ? new KvBuffer(type, nKvHeads, headDim, capacity, row, true, new short[size], new short[size], null, null,
+                        0, 0, sinks, ringSize, 0)
+                : new KvBuffer(type, nKvHeads, headDim, capacity, row, true, null, null, new float[size], new float[size],
+                        0, 0, sinks, ringSize, 0);
     }
 
     /**
@@ -83,27 +110,30 @@ public final class KvBuffer {
                     + " do not fit the arrays");
         }
         return new KvBuffer(Type.F32, nKvHeads, headDim, length, rowStride, false, null, null, keys, values,
-                keysOffset, valuesOffset, length);
+                keysOffset, valuesOffset, 0, 0, length);
     }
 
     /**
      * Stores K and V for positions {@code position … position + nTokens − 1} from rows of
      * {@code nKvHeads·headDim} floats at stride {@code stride} in the source arrays (F16: rounded to
-     * nearest even). Positions must follow on from {@link #length()} or overwrite earlier ones;
-     * afterwards {@code length() ≥ position + nTokens}.
+     * nearest even). Positions must follow on from {@link #length()} or overwrite earlier ones
+     * still stored; afterwards {@code length() ≥ position + nTokens}. A ring takes at most
+     * {@code ringSize} positions per call.
      */
     public void put(int position, float[] k, int kOffset, float[] v, int vOffset, int stride, int nTokens) {
         if (!owned) {
             throw new UnsupportedOperationException("kv buffer: a wrapped view is read-only");
         }
-        if (position < 0 || position > length || nTokens < 0 || position + nTokens > capacity) {
+        boolean fits = isRing() ? nTokens <= ringSize && (position < sinks || position >= oldest)
+                : position + nTokens <= capacity;
+        if (position < 0 || position > length || nTokens < 0 || !fits) {
             throw new IllegalArgumentException("kv buffer: cannot store positions " + position + ".."
                     + (position + nTokens - 1) + " (length " + length + ", capacity " + capacity + ")");
         }
         int row = nKvHeads * headDim;
         for (int t = 0; t < nTokens; t++) {
             int src = t * stride;
-            int dst = (position + t) * rowStride;
+            int dst = slot(position + t) * rowStride;
             if (type == Type.F16) {
                 for (int i = 0; i < row; i++) {
                     keys16[dst + i] = Float.floatToFloat16(k[kOffset + src + i]);
@@ -115,11 +145,14 @@ public final class KvBuffer {
             }
         }
         length = Math.max(length, position + nTokens);
+        if (isRing()) {
+            oldest = Math.max(oldest, position + nTokens - ringSize);
+        }
     }
 
     /** Forgets every position from {@code newLength} on (a session rewinding its context). */
     public void truncate(int newLength) {
-        if (!owned || newLength < 0 || newLength > length) {
+        if (!owned || newLength < 0 || newLength > length || newLength < oldest) {
             throw new IllegalArgumentException("kv buffer: cannot truncate " + length + " positions to " + newLength);
         }
         length = newLength;
@@ -137,9 +170,34 @@ public final class KvBuffer {
         return headDim;
     }
 
-    /** Positions the buffer can hold. */
+    /** Rows of storage: the positions a plain buffer can hold; a ring's {@code sinks + ringSize}. */
     public int capacity() {
         return capacity;
+    }
+
+    /** Whether this is a {@link #ring}, which stores an unbounded stream of positions. */
+    public boolean isRing() {
+        return ringSize > 0;
+    }
+
+    /** The leading positions a ring never overwrites (0 for a plain buffer). */
+    public int sinks() {
+        return sinks;
+    }
+
+    /** Positions from {@link #sinks()} up to this one (exclusive) are no longer stored: 0 until a ring wraps. */
+    public int oldestStored() {
+        return oldest;
+    }
+
+    /** Bytes of key and value storage (the cache's memory, fixed at allocation). */
+    public long storageBytes() {
+        long elements = 2L * capacity * rowStride;
+        return type == Type.F16 ? 2 * elements : 4 * elements;
+    }
+
+    private int slot(int position) {
+        return ringSize == 0 || position < sinks ? position : sinks + (position - sinks) % ringSize;
     }
 
     /** Positions stored: {@code 0 … length − 1} are valid. */
@@ -149,12 +207,12 @@ public final class KvBuffer {
 
     /** Index of key head {@code head} at {@code position} in {@link #keysF16()} or {@link #keysF32()}. */
     public int keyOffset(int position, int head) {
-        return keysOffset + position * rowStride + head * headDim;
+        return keysOffset + slot(position) * rowStride + head * headDim;
     }
 
     /** Index of value head {@code head} at {@code position} in {@link #valuesF16()} or {@link #valuesF32()}. */
     public int valueOffset(int position, int head) {
-        return valuesOffset + position * rowStride + head * headDim;
+        return valuesOffset + slot(position) * rowStride + head * headDim;
     }
 
     /** The F16 key storage (kernels only), or null for F32. */

@@ -24,6 +24,10 @@ final class ScalarAttentionKernels implements AttentionKernels {
                     query[d] = f16 ? Float.float16ToFloat(Float.floatToFloat16(v)) : v;
                 }
                 for (int p = first; p < end; p++) {
+                    if (!mask.visible(position, p)) {
+                        weights[p - first] = Float.NEGATIVE_INFINITY;
+                        continue;
+                    }
                     kv.readKey(p, kvHead, row, 0);
                     float dot = 0;
                     for (int d = 0; d < headDim; d++) {
@@ -35,6 +39,9 @@ final class ScalarAttentionKernels implements AttentionKernels {
                 int o = outOffset + t * outStride + h * headDim;
                 java.util.Arrays.fill(out, o, o + headDim, 0f);
                 for (int p = first; p < end; p++) {
+                    if (!mask.visible(position, p)) {
+                        continue;
+                    }
                     float w = weights[p - first];
                     if (f16) {
                         w = Float.float16ToFloat(Float.floatToFloat16(w));
@@ -46,5 +53,19 @@ final class ScalarAttentionKernels implements AttentionKernels {
                 }
             }
         }
+    }
+
+    @Override
+    public void flashAttention(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
+                               KvBuffer kv, AttentionMask mask, float scale, float[] out, int outOffset, int outStride) {
+        ScalarFlashAttention.attend(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv, mask, scale, out, outOffset, outStride);
+    }
+
+    @Override
+    public void linearAttention(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
+                                KvBuffer kv, boolean causal, FeatureMap features, float scale,
+                                float[] out, int outOffset, int outStride) {
+        ScalarLinearAttention.attend(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv, causal, features, scale,
+                out, outOffset, outStride);
     }
 }

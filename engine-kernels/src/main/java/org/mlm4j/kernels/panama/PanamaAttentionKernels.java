@@ -3,6 +3,7 @@ package org.mlm4j.kernels.panama;
 import org.mlm4j.kernels.AttentionKernels;
 import org.mlm4j.kernels.AttentionMask;
 import org.mlm4j.kernels.AttentionShapes;
+import org.mlm4j.kernels.FeatureMap;
 import org.mlm4j.kernels.KvBuffer;
 import org.mlm4j.kernels.Parallel;
 
@@ -65,12 +66,15 @@ final class PanamaAttentionKernels implements AttentionKernels {
             int hi = end[rows - 1];
             int span = hi - lo;
             float[] weights = new float[rows * span];
+            if (!mask.contiguous()) {
+                java.util.Arrays.fill(weights, Float.NEGATIVE_INFINITY);
+            }
             float[] row = f16 ? new float[headDim] : null;
             for (int p = lo; p < hi; p++) {
                 float[] k = floats(kv.keysF16(), kv.keysF32(), kv.keyOffset(p, kvHead), row);
                 int ko = k == row ? 0 : kv.keyOffset(p, kvHead);
                 for (int r = 0; r < rows; r++) {
-                    if (p >= first[r] && p < end[r]) {
+                    if (p >= first[r] && p < end[r] && mask.visible(firstPosition + t0 + r / group, p)) {
                         weights[r * span + p - lo] = PanamaOpsKernels.dot(queries, r * headDim, k, ko, headDim) * scale;
                     }
                 }
@@ -90,7 +94,7 @@ final class PanamaAttentionKernels implements AttentionKernels {
                 float[] v = floats(kv.valuesF16(), kv.valuesF32(), kv.valueOffset(p, kvHead), row);
                 int vo = v == row ? 0 : kv.valueOffset(p, kvHead);
                 for (int r = 0; r < rows; r++) {
-                    if (p >= first[r] && p < end[r]) {
+                    if (p >= first[r] && p < end[r] && mask.visible(firstPosition + t0 + r / group, p)) {
                         PanamaOpsKernels.axpy(weights[r * span + p - lo], v, vo, sums, r * headDim, headDim);
                     }
                 }
@@ -113,5 +117,19 @@ final class PanamaAttentionKernels implements AttentionKernels {
             F16Vectors.toFloats(f16, offset, scratch, 0, scratch.length);
             return scratch;
         }
+    }
+
+    @Override
+    public void flashAttention(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
+                               KvBuffer kv, AttentionMask mask, float scale, float[] out, int outOffset, int outStride) {
+        PanamaFlashAttention.attend(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv, mask, scale, out, outOffset, outStride);
+    }
+
+    @Override
+    public void linearAttention(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
+                                KvBuffer kv, boolean causal, FeatureMap features, float scale,
+                                float[] out, int outOffset, int outStride) {
+        PanamaLinearAttention.attend(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv, causal, features, scale,
+                out, outOffset, outStride);
     }
 }

@@ -1,0 +1,155 @@
+package org.mlm4j.kernels.panama;
+
+import static org.mlm4j.kernels.panama.VectorConstants.F;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import org.mlm4j.kernels.AttentionMask;
+import org.mlm4j.kernels.AttentionShapes;
+import org.mlm4j.kernels.KvBuffer;
+import org.mlm4j.kernels.Parallel;
+
+/**
+ * Vector API tiled online-softmax attention, the twin of {@code ScalarFlashAttention}. A task is
+ * one KV head × a tile of {@link #QUERY_TILE} query tokens: its rows are the tokens × the
+ * {@code g} query heads sharing that KV head (GQA). Key tiles of {@link #KEY_TILE} positions are
+ * read once per task (an F16 tile converted to float once) and serve every row: scores by FMA dot
+ * products, the row's running max and sum rescaled (tiles aligned to multiples of
+ * {@link #KEY_TILE} positions, as the scalar twin's), {@code exp} by the Vector API, values
+ * accumulated by FMA. Key tiles no row of the task sees are skipped via
+ * {@link AttentionMask#nextVisible}. Tasks run on {@link Parallel}; scratch is a few tiles per task.
+ */
+final class PanamaFlashAttention {
+    static final int QUERY_TILE = 16;
+    static final int KEY_TILE = 64;
+
+    private PanamaFlashAttention() {
+    }
+
+    static void attend(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
+                       KvBuffer kv, AttentionMask mask, float scale, float[] out, int outOffset, int outStride) {
+        AttentionShapes.check(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv, mask, out, outOffset, outStride);
+        int blocks = (nTokens + QUERY_TILE - 1) / QUERY_TILE;
+        int nKv = kv.nKvHeads();
+        Parallel.forRange(nKv * blocks, 1, (start, end) -> {
+            for (int task = start; task < end; task++) {
+                int t0 = task / nKv * QUERY_TILE;
+                new Task(q, qOffset, qStride, nHeads, firstPosition, kv, mask, scale, out, outOffset, outStride,
+                        task % nKv, t0, Math.min(nTokens, t0 + QUERY_TILE)).run();
+            }
+        });
+    }
+
+    /** One KV head × one tile of query tokens. */
+    private record Task(float[] q, int qOffset, int qStride, int nHeads, int firstPosition, KvBuffer kv,
+                        AttentionMask mask, float scale, float[] out, int outOffset, int outStride,
+                        int kvHead, int t0, int t1) {
+
+        void run() {
+            int d = kv.headDim();
+            int group = nHeads / kv.nKvHeads();
+            int rows = (t1 - t0) * group;
+            boolean f16 = kv.type() == KvBuffer.Type.F16;
+            // row r = (token t0 + r / group, query head kvHead·group + r % group)
+            float[] queries = new float[rows * d];
+            int[] position = new int[rows];
+            int[] end = new int[rows];
+            int cursor = Integer.MAX_VALUE;
+            int hi = 0;
+            for (int r = 0; r < rows; r++) {
+                int t = t0 + r / group;
+                int src = qOffset + t * qStride + (kvHead * group + r % group) * d;
+                for (int i = 0; i < d; i++) {
+                    float v = q[src + i];
+                    queries[r * d + i] = f16 ? Float.float16ToFloat(Float.floatToFloat16(v)) : v;
+                }
+                position[r] = firstPosition + t;
+                end[r] = mask.end(position[r], kv.length());
+                cursor = Math.min(cursor, mask.first(position[r]));
+                hi = Math.max(hi, end[r]);
+            }
+            float[] acc = new float[rows * d];
+            float[] max = new float[rows];
+            Arrays.fill(max, Float.NEGATIVE_INFINITY);
+            double[] sum = new double[rows];
+            float[] scores = new float[KEY_TILE];
+            float[] keys = f16 ? new float[KEY_TILE * d] : kv.keysF32();
+            float[] values = f16 ? new float[KEY_TILE * d] : kv.valuesF32();
+            int[] keyAt = new int[KEY_TILE];
+            int[] valueAt = new int[KEY_TILE];
+            while (true) {
+                int k0 = Integer.MAX_VALUE;
+                for (int r = 0; r < rows; r++) {
+                    k0 = Math.min(k0, mask.nextVisible(position[r], cursor));
+                }
+                if (k0 >= hi) {
+                    break;
+                }
+                k0 = k0 / KEY_TILE * KEY_TILE;
+                int k1 = Math.min(k0 + KEY_TILE, hi);
+                for (int p = k0; p < k1; p++) {
+                    int i = p - k0;
+                    if (f16) {
+                        kv.readKey(p, kvHead, keys, i * d);
+                        kv.readValue(p, kvHead, values, i * d);
+                        keyAt[i] = i * d;
+                        valueAt[i] = i * d;
+                    } else {
+                        keyAt[i] = kv.keyOffset(p, kvHead);
+                        valueAt[i] = kv.valueOffset(p, kvHead);
+                    }
+                }
+                for (int r = 0; r < rows; r++) {
+                    int rowEnd = Math.min(k1, end[r]);
+                    if (mask.nextVisible(position[r], k0) >= rowEnd) {
+                        continue;
+                    }
+                    int n = rowEnd - k0;
+                    float tileMax = Float.NEGATIVE_INFINITY;
+                    for (int i = 0; i < n; i++) {
+                        float s = mask.visible(position[r], k0 + i)
+                                ? PanamaOpsKernels.dot(queries, r * d, keys, keyAt[i], d) * scale
+                                : Float.NEGATIVE_INFINITY;
+                        scores[i] = s;
+                        tileMax = Math.max(tileMax, s);
+                    }
+                    float newMax = Math.max(max[r], tileMax);
+                    float correction = (float) Math.exp(max[r] - newMax);
+                    PanamaOpsKernels.scaleInPlace(acc, r * d, d, correction);
+                    sum[r] = sum[r] * correction + exps(scores, n, newMax);
+                    for (int i = 0; i < n; i++) {
+                        if (scores[i] != 0f) {
+                            PanamaOpsKernels.axpy(scores[i], values, valueAt[i], acc, r * d, d);
+                        }
+                    }
+                    max[r] = newMax;
+                }
+                cursor = k1;
+            }
+            for (int r = 0; r < rows; r++) {
+                int t = t0 + r / group;
+                int o = outOffset + t * outStride + (kvHead * group + r % group) * d;
+                System.arraycopy(acc, r * d, out, o, d);
+                PanamaOpsKernels.scaleInPlace(out, o, d, (float) (1.0 / sum[r]));
+            }
+        }
+    }
+
+    /** {@code s[i] = exp(s[i] − max)} in place (−∞ becomes 0); returns the sum, each vector's part added in double. */
+    private static double exps(float[] s, int n, float max) {
+        FloatVector m = FloatVector.broadcast(F, max);
+        double sum = 0;
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector e = FloatVector.fromArray(F, s, i).sub(m).lanewise(VectorOperators.EXP);
+            e.intoArray(s, i);
+            sum += e.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            s[i] = (float) Math.exp(s[i] - max);
+            sum += s[i];
+        }
+        return sum;
+    }
+}

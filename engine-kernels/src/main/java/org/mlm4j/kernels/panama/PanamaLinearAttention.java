@@ -1,0 +1,90 @@
+package org.mlm4j.kernels.panama;
+
+import org.mlm4j.kernels.AttentionMask;
+import org.mlm4j.kernels.AttentionShapes;
+import org.mlm4j.kernels.FeatureMap;
+import org.mlm4j.kernels.KvBuffer;
+import org.mlm4j.kernels.Parallel;
+
+/**
+ * Vector API linear attention, the twin of {@code ScalarLinearAttention} (same running sums, same
+ * FAVOR+ stabiliser): feature logits by FMA dot products against the projection rows, the state
+ * update {@code S_i += φ_i·v} and the read-out {@code Σ_i φ_i·S_i} as FMA row updates. One task per
+ * KV head on {@link Parallel}; its state is M×d + M floats.
+ */
+final class PanamaLinearAttention {
+    private PanamaLinearAttention() {
+    }
+
+    static void attend(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
+                       KvBuffer kv, boolean causal, FeatureMap features, float scale,
+                       float[] out, int outOffset, int outStride) {
+        AttentionShapes.check(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv,
+                causal ? AttentionMask.CAUSAL : AttentionMask.NONE, out, outOffset, outStride);
+        Parallel.forRange(kv.nKvHeads(), 1, (start, end) -> {
+            for (int kvHead = start; kvHead < end; kvHead++) {
+                head(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv, causal, features, scale,
+                        out, outOffset, outStride, kvHead);
+            }
+        });
+    }
+
+    private static void head(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
+                             KvBuffer kv, boolean causal, FeatureMap features, float scale,
+                             float[] out, int outOffset, int outStride, int kvHead) {
+        int d = kv.headDim();
+        int m = features.features(d);
+        int group = nHeads / kv.nKvHeads();
+        float[] phi = new float[m];
+        float[] key = new float[d];
+        float[] value = new float[d];
+        float[] state = new float[m * d];
+        float[] normaliser = new float[m];
+        float stabiliser = Float.NEGATIVE_INFINITY;
+        int added = 0;
+        for (int t = 0; t < nTokens; t++) {
+            int keysEnd = causal ? firstPosition + t + 1 : kv.length();
+            for (; added < keysEnd; added++) {
+                kv.readKey(added, kvHead, key, 0);
+                kv.readValue(added, kvHead, value, 0);
+                float c = Math.max(stabiliser, logits(features, key, 0, d, scale, phi));
+                if (c != stabiliser && stabiliser != Float.NEGATIVE_INFINITY) {
+                    float rescale = (float) Math.exp(stabiliser - c);
+                    PanamaOpsKernels.scaleInPlace(state, 0, state.length, rescale);
+                    PanamaOpsKernels.scaleInPlace(normaliser, 0, m, rescale);
+                }
+                stabiliser = c;
+                features.exponentiate(phi, c);
+                PanamaOpsKernels.axpy(1f, phi, 0, normaliser, 0, m);
+                for (int i = 0; i < m; i++) {
+                    PanamaOpsKernels.axpy(phi[i], value, 0, state, i * d, d);
+                }
+            }
+            for (int h = kvHead * group; h < (kvHead + 1) * group; h++) {
+                features.exponentiate(phi, logits(features, q, qOffset + t * qStride + h * d, d, scale, phi));
+                int o = outOffset + t * outStride + h * d;
+                java.util.Arrays.fill(out, o, o + d, 0f);
+                for (int i = 0; i < m; i++) {
+                    PanamaOpsKernels.axpy(phi[i], state, i * d, out, o, d);
+                }
+                PanamaOpsKernels.scaleInPlace(out, o, d, 1f / PanamaOpsKernels.dot(phi, 0, normaliser, 0, m));
+            }
+        }
+    }
+
+    /** {@link FeatureMap#logits}, the FAVOR+ projection as FMA dot products. */
+    private static float logits(FeatureMap features, float[] x, int xo, int d, float scale, float[] phi) {
+        if (features instanceof FeatureMap.Favor favor) {
+            float[] omega = favor.projection(d);
+            float root = (float) Math.sqrt(scale);
+            float norm = root * root * PanamaOpsKernels.dot(x, xo, x, xo, d);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < phi.length; i++) {
+                phi[i] = root * PanamaOpsKernels.dot(omega, i * d, x, xo, d) - norm / 2;
+                max = Math.max(max, phi[i]);
+            }
+            return max;
+        }
+        return features.logits(x, xo, d, scale, phi);
+    }
+}
