@@ -129,30 +129,9 @@ public final class GgufFile implements AutoCloseable {
         long tensorCount = r.u64("tensor count");
         long kvCount = r.u64("key/value count");
         r.requireCount(kvCount, 8 + 4 + 1, "key/value count", 16);
-        Map<String, GgufType> types = new LinkedHashMap<>();
-        Map<String, Object> values = new LinkedHashMap<>();
         Map<String, Long> keyOffsets = new HashMap<>();
-        for (long i = 0; i < kvCount; i++) {
-            long at = r.pos;
-            String key = r.string("key");
-            if (types.containsKey(key)) {
-                throw new GgufFormatException(at, "duplicate metadata key '" + key + "'");
-            }
-            GgufType type = r.type("value type of '" + key + "'");
-            values.put(key, r.value(type, key, 0));
-            types.put(key, type);
-            keyOffsets.put(key, at);
-        }
-        GgufMetadata metadata = new GgufMetadata(types, values);
-        int alignment = DEFAULT_ALIGNMENT;
-        if (metadata.contains("general.alignment")) {
-            Object a = values.get("general.alignment");
-            if (types.get("general.alignment") != GgufType.UINT32 || Long.bitCount((Long) a) != 1) {
-                throw new GgufFormatException(keyOffsets.get("general.alignment"),
-                        "general.alignment must be a power-of-two u32, got " + types.get("general.alignment").shortName() + " " + a);
-            }
-            alignment = (int) (long) (Long) a;
-        }
+        GgufMetadata metadata = readMetadata(r, kvCount, keyOffsets);
+        int alignment = alignment(metadata, keyOffsets);
         r.requireCount(tensorCount, 8 + 4 + 4 + 8, "tensor count", 8);
         List<TensorInfo> infos = new ArrayList<>();
         Map<String, TensorInfo> byName = new HashMap<>();
@@ -164,11 +143,50 @@ public final class GgufFile implements AutoCloseable {
             infos.add(t);
         }
         long dataOffset = alignUp(r.pos, alignment);
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, Long> offsets = new HashMap<>();
+        Map<String, Tensor> tensors = slices(file, infos, dataOffset, alignment, offsets);
+        checkNoOverlap(infos, offsets);
+        return new Parsed(version, metadata, Collections.unmodifiableMap(tensors), offsets, dataOffset, alignment);
+    }
+
+    /** The key/values, in file order; records where each key starts in {@code keyOffsets}. */
+    private static GgufMetadata readMetadata(Reader r, long count, Map<String, Long> keyOffsets) {
+        Map<String, GgufType> types = new LinkedHashMap<>();
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (long i = 0; i < count; i++) {
+            long at = r.pos;
+            String key = r.string("key");
+            if (types.containsKey(key)) {
+                throw new GgufFormatException(at, "duplicate metadata key '" + key + "'");
+            }
+            GgufType type = r.type("value type of '" + key + "'");
+            values.put(key, r.value(type, key, 0));
+            types.put(key, type);
+            keyOffsets.put(key, at);
+        }
+        return new GgufMetadata(types, values);
+    }
+
+    private static int alignment(GgufMetadata metadata, Map<String, Long> keyOffsets) {
+        String key = "general.alignment";
+        if (!metadata.contains(key)) {
+            return DEFAULT_ALIGNMENT;
+        }
+        Object a = metadata.get(key);
+        if (metadata.type(key) != GgufType.UINT32 || Long.bitCount((Long) a) != 1) {
+            throw new GgufFormatException(keyOffsets.get(key),
+                    key + " must be a power-of-two u32, got " + metadata.type(key).shortName() + " " + a);
+        }
+        return (int) (long) (Long) a;
+    }
+
+    /** Each tensor's data as a slice of {@code file}, checked to lie inside it; records the file offsets. */
+    private static Map<String, Tensor> slices(MemorySegment file, List<TensorInfo> infos, long dataOffset, int alignment,
+                                              Map<String, Long> offsets) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (TensorInfo t : infos) {
             if (t.offset % alignment != 0) {
-                throw new GgufFormatException(t.offsetField, "tensor '" + t.name + "' data offset " + t.offset
+                throw new GgufFormatException(t.offsetField, "tensor '" + t.name + "' data offset " + Long.toUnsignedString(t.offset)
                         + " is not a multiple of the alignment " + alignment);
             }
             long start = dataOffset + t.offset;
@@ -179,8 +197,7 @@ public final class GgufFile implements AutoCloseable {
             tensors.put(t.name, new Tensor(t.name, t.type, t.shape, file.asSlice(start, t.bytes)));
             offsets.put(t.name, start);
         }
-        checkNoOverlap(infos, offsets);
-        return new Parsed(version, metadata, Collections.unmodifiableMap(tensors), offsets, dataOffset, alignment);
+        return tensors;
     }
 
     private static void checkNoOverlap(List<TensorInfo> infos, Map<String, Long> offsets) {
@@ -347,7 +364,8 @@ public final class GgufFile implements AutoCloseable {
                 throw new GgufFormatException(pos - 8, (element < 0 ? what : "element " + element + " of " + what)
                         + " length " + Long.toUnsignedString(len) + " is larger than the " + left() + " bytes left in the file");
             }
-            byte[] bytes = file.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
+            byte[] bytes = new byte[(int) len];
+            MemorySegment.copy(file, ValueLayout.JAVA_BYTE, pos, bytes, 0, bytes.length);
             pos += len;
             return new String(bytes, StandardCharsets.UTF_8);
         }
