@@ -1,5 +1,7 @@
 package org.mlm4j.models.vision.image;
 
+import java.util.Arrays;
+
 /**
  * Pillow's {@code Image.resize(size, Image.BICUBIC)} for 8-bit RGB, bit for bit
  * ({@code src/libImaging/Resample.c}: {@code precompute_coeffs}, {@code normalize_coeffs_8bpc},
@@ -114,9 +116,18 @@ final class PillowBicubicResize {
     /** Resamples rows [firstRow, endRow) of {@code in} along x. */
     private static RgbImage horizontalPass(RgbImage in, int firstRow, int endRow, Taps cols) {
         int outWidth = cols.first().length;
-        byte[] dst = new byte[3 * outWidth * (endRow - firstRow)];
+        byte[] src = in.rgb();
+        int inRow = 3 * in.width();
+        int outRow = 3 * outWidth;
+        byte[] dst = new byte[outRow * (endRow - firstRow)];
         for (int y = firstRow; y < endRow; y++) {
-            resampleRow(in.rgb(), 3 * y * in.width(), cols, dst, 3 * (y - firstRow) * outWidth);
+            int o = (y - firstRow) * outRow;
+            // Padding rows repeat: an input row equal to the previous one gives the same output row.
+            if (y > firstRow && Arrays.equals(src, y * inRow, (y + 1) * inRow, src, (y - 1) * inRow, y * inRow)) {
+                System.arraycopy(dst, o - outRow, dst, o, outRow);
+            } else {
+                resampleRow(src, y * inRow, cols, dst, o);
+            }
         }
         return new RgbImage(outWidth, endRow - firstRow, dst);
     }
@@ -152,7 +163,7 @@ final class PillowBicubicResize {
         byte[] dst = new byte[rowLength * outHeight];
         int[] acc = new int[rowLength];
         for (int y = 0; y < outHeight; y++) {
-            java.util.Arrays.fill(acc, HALF);
+            Arrays.fill(acc, HALF);
             int k = y * rows.stride();
             for (int j = 0, n = rows.count()[y]; j < n; j++) {
                 int w = rows.weights()[k + j];
