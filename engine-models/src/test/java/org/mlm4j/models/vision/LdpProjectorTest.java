@@ -18,8 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * float64 reference written from the PyTorch definition ({@link NaiveVisionReference}).
  */
 class LdpProjectorTest {
-    private static final SyntheticMmproj.Shape TINY_LDP =
-            new SyntheticMmproj.Shape(48, 2, 32, 4, 64, 2, 64, ProjectorType.LDP, true);
+    private static final RandomMmproj.Shape TINY_LDP =
+            new RandomMmproj.Shape(48, 2, 32, 4, 64, 2, 64, ProjectorType.LDP, true);
 
     @TempDir
     Path dir;
@@ -28,7 +28,7 @@ class LdpProjectorTest {
     @EnumSource(names = {"F32", "F16"})
     void pytorchPresetMatchesTheFloat64Reference(GgmlType type) throws Exception {
         Path file = dir.resolve("ldp.gguf");
-        SyntheticMmproj.write(file, TINY_LDP, type, 7);
+        RandomMmproj.write(file, TINY_LDP, type, 7);
         float[] image = randomImage(48, 11);
         try (ClipVisionModel m = ClipVisionModel.load(file, VisionPreset.PYTORCH); GgufFile f = GgufFile.open(file)) {
             assertThat(m.outputTokens()).isEqualTo(144);
@@ -44,7 +44,7 @@ class LdpProjectorTest {
     @EnumSource(names = {"F32", "F16"})
     void llamacppPresetMatchesTheReferenceWithClipCppStructure(GgmlType type) throws Exception {
         Path file = dir.resolve("ldp.gguf");
-        SyntheticMmproj.write(file, TINY_LDP, type, 7);
+        RandomMmproj.write(file, TINY_LDP, type, 7);
         float[] image = randomImage(48, 12);
         try (ClipVisionModel m = ClipVisionModel.load(file, VisionPreset.LLAMACPP); GgufFile f = GgufFile.open(file)) {
             double[] actual = EmbeddingComparison.widen(m.encode(image));

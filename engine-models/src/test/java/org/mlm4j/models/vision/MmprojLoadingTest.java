@@ -20,8 +20,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** mmproj files of every weight type load and encode; malformed ones fail at load with one clear message. */
 class MmprojLoadingTest {
     /** K-quant blocks hold 256 values, so every linear layer's input width is 256. */
-    private static final SyntheticMmproj.Shape TINY =
-            new SyntheticMmproj.Shape(16, 2, 256, 4, 256, 2, 256, ProjectorType.MLP, false);
+    private static final RandomMmproj.Shape TINY =
+            new RandomMmproj.Shape(16, 2, 256, 4, 256, 2, 256, ProjectorType.MLP, false);
 
     private static final float[] IMAGE = LdpProjectorTest.randomImage(16, 5);
     /** The float64 reference on the F32 weights, computed once for every weight type. */
@@ -33,7 +33,7 @@ class MmprojLoadingTest {
     @BeforeAll
     static void computeReference(@TempDir Path shared) throws Exception {
         Path reference = shared.resolve("f32.gguf");
-        SyntheticMmproj.write(reference, TINY, GgmlType.F32, 3);
+        RandomMmproj.write(reference, TINY, GgmlType.F32, 3);
         try (GgufFile f = GgufFile.open(reference)) {
             expected = LdpProjectorTest.toFloats(new NaiveVisionReference(f).encode(IMAGE));
         }
@@ -44,7 +44,7 @@ class MmprojLoadingTest {
     @CsvSource({"F16, 0.99999", "BF16, 0.999", "Q8_0, 0.9999", "Q4_0, 0.99", "Q4_K, 0.99", "Q6_K, 0.999", "Q5_K, 0.995"})
     void everyWeightTypeEncodesCloseToTheFloatModel(GgmlType type, double minCosine) throws Exception {
         Path quantized = dir.resolve(type + ".gguf");
-        SyntheticMmproj.write(quantized, TINY, type, 3);
+        RandomMmproj.write(quantized, TINY, type, 3);
         try (ClipVisionModel m = ClipVisionModel.load(quantized, VisionPreset.PYTORCH)) {
             double[] actual = EmbeddingComparison.widen(m.encode(IMAGE));
             assertThat(actual).hasSize(64 * 256);
@@ -60,7 +60,7 @@ class MmprojLoadingTest {
     @Test
     void namesAMissingTensor() throws Exception {
         Path base = dir.resolve("base.gguf");
-        SyntheticMmproj.write(base, TINY, GgmlType.F32, 1);
+        RandomMmproj.write(base, TINY, GgmlType.F32, 1);
         GgufWriter w = new GgufWriter();
         try (GgufFile f = GgufFile.open(base)) {
             w.putAll(f.metadata());
@@ -87,9 +87,9 @@ class MmprojLoadingTest {
 
     @Test
     void rejectsAGridTheLdpProjectorsCannotPool() throws Exception {
-        SyntheticMmproj.Shape small = new SyntheticMmproj.Shape(32, 2, 32, 4, 32, 1, 32, ProjectorType.LDPV2, false);
+        RandomMmproj.Shape small = new RandomMmproj.Shape(32, 2, 32, 4, 32, 1, 32, ProjectorType.LDPV2, false);
         Path file = dir.resolve("grid16.gguf");
-        SyntheticMmproj.write(file, small, GgmlType.F32, 1);
+        RandomMmproj.write(file, small, GgmlType.F32, 1);
         try (ClipVisionModel m = ClipVisionModel.load(file, VisionPreset.PYTORCH)) {
             assertThatThrownBy(() -> m.encode(new float[32 * 32 * 3])).hasMessageContaining("needs a 24x24 patch grid");
             assertThatThrownBy(() -> m.encode(new float[10])).hasMessageContaining("expected a 32x32x3 image");
@@ -104,7 +104,7 @@ class MmprojLoadingTest {
     }
 
     private void assertLoadFails(java.util.function.Consumer<GgufWriter> change, String message) throws Exception {
-        GgufWriter w = SyntheticMmproj.writer(TINY, GgmlType.F32, 1);
+        GgufWriter w = RandomMmproj.writer(TINY, GgmlType.F32, 1);
         change.accept(w);
         Path file = dir.resolve("changed.gguf");
         w.write(file);

@@ -12,34 +12,36 @@ import java.util.SplittableRandom;
 
 /**
  * Writes random-weight mmproj files in llama.cpp's layout (oracle/NUMERICS.md Part B §1–2) for
- * tests and benchmarks. Linear weights are uniform in ±1/√in so activations keep their scale;
+ * tests and benchmarks (e.g. MobileVLM V2's dimensions, {@link Shape#MOBILEVLM_V2}). Linear weights are uniform in ±1/√in so activations keep their scale;
  * norms are near 1. Linear weights take {@code matrixType}; the patch kernel and position
  * embeddings are F32 in an F32 file and F16 otherwise; depthwise kernels are F16 (clip.cpp needs
  * it); norms and biases F32, as llama.cpp's converter writes them.
  */
-final class SyntheticMmproj {
-    record Shape(int imageSize, int patch, int hidden, int heads, int feedForward, int blocks, int embd,
+public final class RandomMmproj {
+    /** The dimensions of the file: ViT, its stored block count, projector and its output width E. */
+    public record Shape(int imageSize, int patch, int hidden, int heads, int feedForward, int blocks, int embd,
                  ProjectorType projector, boolean useGelu) {
         /** MobileVLM V2 1.7B's mmproj: ViT-L/14-336 with 23 stored blocks, LDPv2 to 2048. */
-        static final Shape MOBILEVLM_V2 = new Shape(336, 14, 1024, 16, 4096, 23, 2048, ProjectorType.LDPV2, false);
+        public static final Shape MOBILEVLM_V2 = new Shape(336, 14, 1024, 16, 4096, 23, 2048, ProjectorType.LDPV2, false);
     }
 
     private final GgufWriter writer = new GgufWriter();
     private final GgmlType matrixType;
     private final long seed;
 
-    private SyntheticMmproj(GgmlType matrixType, long seed) {
+    private RandomMmproj(GgmlType matrixType, long seed) {
         this.matrixType = matrixType;
         this.seed = seed;
     }
 
-    static void write(Path path, Shape s, GgmlType matrixType, long seed) throws IOException {
-        new SyntheticMmproj(matrixType, seed).build(s).write(path);
+    /** Writes the file; the same seed gives the same weights (before quantization) whatever the type. */
+    public static void write(Path path, Shape s, GgmlType matrixType, long seed) throws IOException {
+        new RandomMmproj(matrixType, seed).build(s).write(path);
     }
 
     /** The metadata and tensors of {@code s}, for tests that change them before writing. */
-    static GgufWriter writer(Shape s, GgmlType matrixType, long seed) {
-        return new SyntheticMmproj(matrixType, seed).build(s);
+    public static GgufWriter writer(Shape s, GgmlType matrixType, long seed) {
+        return new RandomMmproj(matrixType, seed).build(s);
     }
 
     private GgufWriter build(Shape s) {
