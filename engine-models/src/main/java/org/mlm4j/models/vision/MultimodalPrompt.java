@@ -1,0 +1,55 @@
+package org.mlm4j.models.vision;
+
+import org.mlm4j.models.llm.Input;
+import org.mlm4j.models.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A prompt with {@code <image>} placeholders turned into the inputs a session evaluates, as
+ * llama.cpp's llava flow does (oracle/NUMERICS.md Part B §7): the text before the first image is
+ * tokenized with BOS, every later piece of text without; each placeholder becomes the next
+ * image's embeddings at the following positions. Special tokens in the text are parsed.
+ */
+public final class MultimodalPrompt {
+    public static final String IMAGE_PLACEHOLDER = "<image>";
+
+    private MultimodalPrompt() {
+    }
+
+    /** How many {@code <image>} placeholders {@code text} holds. */
+    public static int placeholders(String text) {
+        return text.split(java.util.regex.Pattern.quote(IMAGE_PLACEHOLDER), -1).length - 1;
+    }
+
+    /**
+     * The inputs for {@code text}: token runs and, for placeholder i, {@code images.get(i)} (token-major
+     * {@code [tokens][width]}). Empty text between placeholders adds no tokens.
+     *
+     * @throws IllegalArgumentException when the placeholders and images do not pair up
+     */
+    public static List<Input> build(Tokenizer tokenizer, String text, List<float[]> images, int width) {
+        String[] pieces = text.split(java.util.regex.Pattern.quote(IMAGE_PLACEHOLDER), -1);
+        if (pieces.length - 1 != images.size()) {
+            throw new IllegalArgumentException("the prompt has " + (pieces.length - 1) + " " + IMAGE_PLACEHOLDER
+                    + " placeholder(s) for " + images.size() + " image(s)");
+        }
+        List<Input> inputs = new ArrayList<>();
+        for (int i = 0; i < pieces.length; i++) {
+            int[] ids = tokenizer.encode(pieces[i], i == 0, true);
+            if (ids.length > 0) {
+                inputs.add(Input.tokens(ids));
+            }
+            if (i < images.size()) {
+                float[] image = images.get(i);
+                if (image.length % width != 0) {
+                    throw new IllegalArgumentException("image " + (i + 1) + ": " + image.length
+                            + " floats are not rows of the model's n_embd " + width);
+                }
+                inputs.add(Input.embeddings(image, image.length / width));
+            }
+        }
+        return inputs;
+    }
+}
