@@ -345,9 +345,22 @@ public final class Tokenizer {
                     : byteLevelDecode(text);
         }
         if (vocab.has(id, Vocabulary.BYTE)) {
-            return new byte[] {(byte) Integer.parseInt(text.substring(3, 5), 16)};
+            return new byte[] {(byte) byteTokenValue(text)};
         }
         return new byte[0]; // unused and undefined tokens render as nothing
+    }
+
+    /** The byte of a {@code <0xXX>} token: strtol of its 4th and 5th characters, as llama.cpp reads it (0 if not hex). */
+    private static int byteTokenValue(String text) {
+        int value = 0;
+        for (int i = 3; i < Math.min(5, text.length()); i++) {
+            int digit = Character.digit(text.charAt(i), 16);
+            if (digit < 0) {
+                break;
+            }
+            value = value * 16 + digit;
+        }
+        return value;
     }
 
     /** llama.cpp's {@code llama_decode_text}: byte-level characters back to bytes. */

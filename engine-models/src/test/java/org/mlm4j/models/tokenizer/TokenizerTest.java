@@ -251,5 +251,11 @@ class TokenizerTest {
                 .hasMessageContaining("duplicate token");
         assertThatThrownBy(() -> llama.decode(new int[] {32000}))
                 .hasMessageContaining("outside the vocabulary");
+        // byte-typed tokens whose text is not <0xXX> load (llama.cpp reads them with strtol)
+        kv.put("tokenizer.ggml.tokens", GgufArray.ofStrings("<unk>", "<s>", "</s>", "<0xZZ>", "x"));
+        kv.put("tokenizer.ggml.token_type", GgufArray.ofInts(2, 3, 3, 6, 6));
+        Tokenizer odd = Tokenizer.fromGguf(GgufMetadata.of(kv), w -> { });
+        assertThat(odd.tokenToPiece(3, false)).containsExactly(0);
+        assertThat(odd.tokenToPiece(4, false)).containsExactly(0);
     }
 }
