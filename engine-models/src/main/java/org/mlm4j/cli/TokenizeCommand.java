@@ -4,6 +4,8 @@ import org.mlm4j.gguf.GgufFile;
 import org.mlm4j.models.tokenizer.Tokenizer;
 
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.StringJoiner;
@@ -33,7 +35,8 @@ final class TokenizeCommand implements Command {
                   --file F              tokenize the exact UTF-8 contents of a file instead
                   --no-bos              do not add the BOS/EOS tokens the model asks for
                   --no-parse-special    treat the text of control tokens such as <|end|> as plain text
-                  --pieces              one token per line: id -> 'piece' (control tokens shown)
+                  --pieces              one token per line: id -> 'piece' (control tokens shown;
+                                        a piece that is not whole UTF-8 is shown as \\xNN bytes)
                 """;
     }
 
@@ -62,8 +65,7 @@ final class TokenizeCommand implements Command {
         int[] ids = tokenizer.encode(text, addSpecial, parseSpecial);
         if (pieces) {
             for (int id : ids) {
-                String piece = new String(tokenizer.tokenToPiece(id, true), StandardCharsets.UTF_8);
-                out.printf("%6d -> '%s'%n", id, piece);
+                out.printf("%6d -> '%s'%n", id, printable(tokenizer.tokenToPiece(id, true)));
             }
         } else {
             StringJoiner line = new StringJoiner(" ");
@@ -73,5 +75,18 @@ final class TokenizeCommand implements Command {
             out.println(line);
         }
         return 0;
+    }
+
+    /** The piece as text, or as {@code \xNN} escapes when it is part of a multi-byte character. */
+    private static String printable(byte[] piece) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(piece)).toString();
+        } catch (CharacterCodingException e) {
+            StringBuilder sb = new StringBuilder();
+            for (byte b : piece) {
+                sb.append(String.format("\\x%02X", b & 0xFF));
+            }
+            return sb.toString();
+        }
     }
 }

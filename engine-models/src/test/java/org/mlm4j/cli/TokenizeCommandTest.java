@@ -47,6 +47,9 @@ class TokenizeCommandTest {
         assertThat(r.code).isZero();
         assertThat(r.out.lines()).containsExactly(
                 "     1 -> '<s>'", "   529 -> ' <'", " 29879 -> 's'", " 29958 -> '>'", " 18567 -> 'Hi'");
+        // the llama emoji falls back to byte tokens, each shown as its byte
+        assertThat(run("tokenize", "--model", vocab("llama-spm"), "--text", "🦙", "--no-bos", "--pieces").out.lines())
+                .containsExactly(" 29871 -> ' '", "   243 -> '\\xF0'", "   162 -> '\\x9F'", "   169 -> '\\xA6'", "   156 -> '\\x99'");
     }
 
     @Test
