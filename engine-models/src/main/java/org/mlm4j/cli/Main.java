@@ -21,7 +21,10 @@ public final class Main {
     private static final List<Command> COMMANDS = List.of(
             new EmbedImageCommand(),
             new InspectCommand(),
-            new TokenizeCommand()
+            new TokenizeCommand(),
+            new LogitsCommand(),
+            new BenchCommand(),
+            new MakeModelCommand()
     );
 
     private Main() {

@@ -1,15 +1,44 @@
 package org.mlm4j.models.llm;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import org.mlm4j.gguf.GgufFile;
+import org.mlm4j.kernels.KernelProvider;
+import org.mlm4j.models.mamba.MambaModel;
 
 /**
  * A decoder-only language model: a stack of blocks turning inputs (token ids or input embeddings)
- * at consecutive positions into next-token logits. Transformers (LLaMA, phi-2, phi-3) keep a KV cache in their {@link Session}; recurrent models (Mamba) keep their state
+ * at consecutive positions into next-token logits. Transformers (LLaMA, phi-2, phi-3: {@link
+ * Decoder}) keep a KV cache in their {@link Session}; recurrent models (Mamba) keep their state
  * there instead, so both plug into the same generation loop, CLI and API.
  *
  * <p>A loaded model is immutable and may be shared by threads; each {@link Session} belongs to
  * one conversation and one thread at a time.
  */
 public interface CausalLM extends AutoCloseable {
+
+    /**
+     * Maps the GGUF file at {@code path} and binds the model its {@code general.architecture}
+     * names.
+     *
+     * @throws InvalidModelException for an architecture mlm4j does not run or a malformed model
+     */
+    static CausalLM open(Path path) throws IOException {
+        GgufFile gguf = GgufFile.open(path);
+        try {
+            String arch = gguf.metadata().findString("general.architecture")
+                    .orElseThrow(() -> new InvalidModelException("missing metadata key 'general.architecture'"));
+            return switch (arch) {
+                case "llama", "phi2", "phi3" -> Decoder.bind(gguf);
+                case "mamba" -> MambaModel.load(gguf, KernelProvider.get());
+                default -> throw new InvalidModelException("unsupported model architecture '" + arch
+                        + "' (supported: llama, phi2, phi3, mamba)");
+            };
+        } catch (RuntimeException e) {
+            gguf.close();
+            throw e;
+        }
+    }
 
     /** The GGUF architecture string ({@code llama}, {@code phi2}, {@code phi3}, {@code mamba}). */
     String architecture();

@@ -1,0 +1,46 @@
+package org.mlm4j.cli;
+
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * {@code bench SUBCOMMAND}: speed measurements, one subcommand per subject ({@code model}: a whole
+ * model's prefill and decode, like llama-bench). Subcommands register in {@link #SUBCOMMANDS}.
+ */
+final class BenchCommand implements Command {
+    private static final List<Command> SUBCOMMANDS = List.of(
+            new ModelBench());
+
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "speed benchmarks: " + String.join(", ", SUBCOMMANDS.stream().map(Command::name).toList());
+    }
+
+    @Override
+    public String help() {
+        StringBuilder sb = new StringBuilder("usage: mlm4j bench SUBCOMMAND [options]   (mlm4j bench SUBCOMMAND --help)\n\n");
+        for (Command c : SUBCOMMANDS) {
+            sb.append(String.format("  %-10s %s%n", c.name(), c.summary()));
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public int run(Options options, PrintStream out, PrintStream err) throws Exception {
+        if (options.positional().isEmpty()) {
+            throw new UsageException("missing subcommand");
+        }
+        String name = options.positional().getFirst();
+        for (Command c : SUBCOMMANDS) {
+            if (c.name().equals(name)) {
+                return c.run(options, out, err);
+            }
+        }
+        throw new UsageException("unknown bench subcommand '" + name + "'");
+    }
+}

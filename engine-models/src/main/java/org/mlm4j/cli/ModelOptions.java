@@ -1,0 +1,50 @@
+package org.mlm4j.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import org.mlm4j.kernels.Parallel;
+import org.mlm4j.models.llm.CausalLM;
+import org.mlm4j.models.llm.SessionOptions;
+import org.mlm4j.models.llm.SessionOptions.KvCacheType;
+
+/** The options every language-model command shares: the model file, threads, context and cache. */
+record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
+
+    static final String HELP = """
+            model options:
+              --model M.gguf        the GGUF model (llama, phi2, phi3, mamba)
+              --threads N           compute threads (default: all cores)
+              --ctx N               context length (default: the model's)
+              --kv-type f16|f32     element type of the KV cache (default f16, as llama.cpp)
+            """;
+
+    static ModelOptions read(Options options) {
+        return read(options, options.requiredPath("model"));
+    }
+
+    static ModelOptions read(Options options, Path model) {
+        int threads = options.integer("threads", Runtime.getRuntime().availableProcessors());
+        if (threads < 1) {
+            throw new UsageException("--threads must be at least 1");
+        }
+        int ctx = options.integer("ctx", 0);
+        if (ctx < 0) {
+            throw new UsageException("--ctx must be positive");
+        }
+        String kv = options.string("kv-type", "f16");
+        KvCacheType kvType = switch (kv) {
+            case "f16" -> KvCacheType.F16;
+            case "f32" -> KvCacheType.F32;
+            default -> throw new UsageException("--kv-type is f16 or f32, got '" + kv + "'");
+        };
+        return new ModelOptions(model, threads,
+                SessionOptions.DEFAULT.withContextLength(ctx).withKvCacheType(kvType));
+    }
+
+    /** Configures the thread pool and loads the model, reporting the load time on {@code err}. */
+    CausalLM load(PrintStream err) throws IOException {
+        Parallel.configure(threads);
+        return CausalLM.open(model);
+    }
+}

@@ -1,0 +1,95 @@
+package org.mlm4j.models.llm;
+
+import org.mlm4j.kernels.KvBuffer;
+
+import org.mlm4j.models.llm.SessionOptions.KvCacheType;
+
+/**
+ * A conversation with a {@link Decoder}: one KV cache per block and the scratch rows of a batch.
+ * Inputs longer than {@code maxBatch} are evaluated in consecutive batches.
+ */
+final class DecoderSession implements Session {
+    private final Decoder model;
+    private final int contextLength;
+    private final KvBuffer[] caches;
+    final Activations activations;
+    private int position;
+
+    DecoderSession(Decoder model, int contextLength, KvCacheType kvType, int maxBatch) {
+        this.model = model;
+        this.contextLength = contextLength;
+        ModelConfig c = model.config();
+        this.caches = new KvBuffer[c.blockCount()];
+        KvBuffer.Type type = kvType == KvCacheType.F16 ? KvBuffer.Type.F16 : KvBuffer.Type.F32;
+        for (int i = 0; i < caches.length; i++) {
+            caches[i] = KvBuffer.allocate(type, contextLength, c.headCountKv(), c.headDim());
+        }
+        this.activations = new Activations(c, Math.min(maxBatch, contextLength));
+    }
+
+    KvBuffer kvCache(int layer) {
+        return caches[layer];
+    }
+
+    @Override
+    public int position() {
+        return position;
+    }
+
+    @Override
+    public int contextLength() {
+        return contextLength;
+    }
+
+    @Override
+    public float[] forward(Input input, Logits wanted) {
+        int n = input.count();
+        if (n > contextLength - position) {
+            throw new ContextFullException(n + " tokens at position " + position + " do not fit in the context of "
+                    + contextLength + " (use a shorter prompt or a larger --ctx, up to the model's "
+                    + model.contextLength() + ")");
+        }
+        if (input instanceof Input.Embeddings e && n > 0 && e.width() != model.embeddingLength()) {
+            throw new IllegalArgumentException("input embeddings have width " + e.width() + ", the model needs "
+                    + model.embeddingLength());
+        }
+        int vocab = model.vocabSize();
+        float[] logits = new float[switch (wanted) {
+            case NONE -> 0;
+            case LAST -> n == 0 ? 0 : vocab;
+            case ALL -> n * vocab;
+        }];
+        int e = model.embeddingLength();
+        Activations a = activations;
+        for (int start = 0; start < n; start += a.maxBatch) {
+            int m = Math.min(a.maxBatch, n - start);
+            for (int t = 0; t < m; t++) {
+                switch (input) {
+                    case Input.Tokens tokens -> model.embed(tokens.id(start + t), a.x, t * e);
+                    case Input.Embeddings rows -> System.arraycopy(rows.rows(), (start + t) * e, a.x, t * e, e);
+                }
+            }
+            boolean lastBatch = start + m == n;
+            int firstLogitsRow = switch (wanted) {
+                case NONE -> m;
+                case LAST -> lastBatch ? m - 1 : m;
+                case ALL -> 0;
+            };
+            model.forwardBatch(this, m, position, firstLogitsRow, logits, wanted == Logits.ALL ? start * vocab : 0);
+            position += m;
+        }
+        return logits;
+    }
+
+    @Override
+    public void reset() {
+        position = 0;
+        for (KvBuffer kv : caches) {
+            kv.truncate(0);
+        }
+    }
+
+    @Override
+    public void close() {
+    }
+}
