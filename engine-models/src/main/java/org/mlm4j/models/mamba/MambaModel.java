@@ -59,6 +59,11 @@ public final class MambaModel implements CausalLM {
         return config;
     }
 
+    /** The metadata of the model file (tokenizer, chat template). */
+    public org.mlm4j.gguf.GgufMetadata fileMetadata() {
+        return file.metadata();
+    }
+
     @Override
     public String architecture() {
         return "mamba";
