@@ -1,6 +1,7 @@
 package org.mlm4j.models.tokenizer;
 
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.mlm4j.gguf.GgufFile;
 import org.mlm4j.testing.TestData;
@@ -12,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,6 +53,26 @@ class VocabSuiteTest {
     static int[] parseIds(String line) {
         String s = line.strip();
         return s.isEmpty() ? new int[0] : Arrays.stream(s.split(" ")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    @Test
+    void oneTokenizerServesManyThreads() throws Exception {
+        // like test-tokenizer-0, which tokenizes every case on every hardware thread at once
+        Tokenizer tok = load("vocab/ggml-vocab-mpt.gguf");
+        List<String> cases = readCases(TestData.path("vocab/ggml-vocab-mpt.gguf.inp"));
+        List<int[]> sequential = cases.stream().map(t -> tok.encode(t, false, false)).toList();
+        try (var pool = Executors.newFixedThreadPool(4)) {
+            List<Future<List<int[]>>> runs = new ArrayList<>();
+            for (int r = 0; r < 4; r++) {
+                runs.add(pool.submit(() -> cases.stream().map(t -> tok.encode(t, false, false)).toList()));
+            }
+            for (Future<List<int[]>> run : runs) {
+                List<int[]> ids = run.get();
+                for (int i = 0; i < cases.size(); i++) {
+                    assertThat(ids.get(i)).containsExactly(sequential.get(i));
+                }
+            }
+        }
     }
 
     @TestFactory
