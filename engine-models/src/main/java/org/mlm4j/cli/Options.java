@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A command's arguments: {@code --name value} and {@code --name=value} options, bare flags and
@@ -14,6 +15,8 @@ import java.util.Set;
  * rejects every option it did not read, so typos are reported instead of ignored.
  */
 public final class Options {
+    private static final Pattern OPTION_NAME = Pattern.compile("--?[A-Za-z][A-Za-z0-9_.-]*(=.*)?", Pattern.DOTALL);
+
     private final String command;
     private final Map<String, String> values = new LinkedHashMap<>();
     private final List<String> positional = new ArrayList<>();
@@ -23,25 +26,29 @@ public final class Options {
         this.command = command;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
-            if (a.startsWith("-") && a.length() > 1 && !isNumber(a)) {
-                String name = a.replaceFirst("^--?", "");
-                int eq = name.indexOf('=');
-                if (eq >= 0) {
-                    values.put(name.substring(0, eq), name.substring(eq + 1));
-                } else if (i + 1 < args.size() && (!args.get(i + 1).startsWith("-") || isNumber(args.get(i + 1)))) {
-                    values.put(name, args.get(++i));
-                } else {
-                    values.put(name, null);
-                }
-            } else {
+            if (!isOptionName(a)) {
                 positional.add(a);
+                continue;
+            }
+            String name = a.replaceFirst("^--?", "");
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                values.put(name.substring(0, eq), name.substring(eq + 1));
+            } else if (i + 1 < args.size() && !isOptionName(args.get(i + 1))) {
+                values.put(name, args.get(++i));
+            } else {
+                values.put(name, null);
             }
         }
         read.add("verbose");
     }
 
-    private static boolean isNumber(String s) {
-        return s.matches("-?[0-9]+(\\.[0-9]*)?([eE][-+]?[0-9]+)?");
+    /**
+     * {@code --name}, {@code -n} or {@code --name=value}: a dash and a letter. Anything else is a
+     * value, so {@code -3}, {@code -0.5} and a prompt such as {@code "- a list item"} pass as values.
+     */
+    private static boolean isOptionName(String s) {
+        return OPTION_NAME.matcher(s).matches();
     }
 
     public String command() {
