@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.mlm4j.models.llm.ModelConfig.Architecture;
 import org.mlm4j.models.llm.RandomModel;
+import org.mlm4j.models.mamba.RandomMambaModel;
 import org.mlm4j.tensor.GgmlType;
 
 /** {@code make-model}: writes a random-weight model at a real model's dimensions (for benchmarks). */
@@ -28,11 +29,17 @@ final class MakeModelCommand implements Command {
                 Writes a model with random weights at the dimensions of a real one (for `bench model`;
                 its text is meaningless). --arch reuses the dims with another block. Dims: %s.
                 --type: the matrices' type (f32, f16, q8_0, q4_0, q4_k, ...; default q4_0).
-                """.formatted(String.join(", ", RandomModel.Dims.KNOWN.stream().map(RandomModel.Dims::name).toList()));
+                """.formatted(String.join(", ", java.util.stream.Stream.concat(
+                        RandomModel.Dims.KNOWN.stream().map(RandomModel.Dims::name),
+                        RandomMambaModel.Dims.KNOWN.stream().map(RandomMambaModel.Dims::name)).toList()));
     }
 
     @Override
     public int run(Options options, PrintStream out, PrintStream err) throws Exception {
+        RandomMambaModel.Dims mamba = RandomMambaModel.Dims.find(options.requiredString("dims"));
+        if (mamba != null) {
+            return writeMamba(mamba, options, err);
+        }
         RandomModel.Dims dims;
         try {
             dims = RandomModel.Dims.byName(options.requiredString("dims"));
@@ -47,18 +54,38 @@ final class MakeModelCommand implements Command {
             }
             dims = dims.as(a);
         }
-        String typeName = options.string("type", "q4_0");
-        GgmlType type = GgmlType.byName(typeName);
-        if (type == null || !type.computable) {
-            throw new UsageException("--type '" + typeName + "' is not a tensor type mlm4j computes");
-        }
+        GgmlType type = matrixType(options);
         long seed = options.integer("seed", 1);
         Path file = options.requiredPath("out");
         options.finish();
         long t0 = System.nanoTime();
         RandomModel.write(dims, type, seed, file);
-        err.printf("wrote %s (%s %s, %.1f MB) in %.1f s%n", file, dims.name(), type.ggmlName(),
-                Files.size(file) / 1e6, (System.nanoTime() - t0) / 1e9);
+        reportWritten(err, file, dims.name(), type, t0);
         return 0;
+    }
+
+    private static int writeMamba(RandomMambaModel.Dims dims, Options options, PrintStream err) throws Exception {
+        GgmlType type = matrixType(options);
+        long seed = options.integer("seed", 1);
+        Path file = options.requiredPath("out");
+        options.finish();
+        long t0 = System.nanoTime();
+        RandomMambaModel.write(dims, type, seed, file);
+        reportWritten(err, file, dims.name(), type, t0);
+        return 0;
+    }
+
+    private static GgmlType matrixType(Options options) {
+        String typeName = options.string("type", "q4_0");
+        GgmlType type = GgmlType.byName(typeName);
+        if (type == null || !type.computable) {
+            throw new UsageException("--type '" + typeName + "' is not a tensor type mlm4j computes");
+        }
+        return type;
+    }
+
+    private static void reportWritten(PrintStream err, Path file, String dims, GgmlType type, long t0) throws java.io.IOException {
+        err.printf("wrote %s (%s %s, %.1f MB) in %.1f s%n", file, dims, type.ggmlName(),
+                Files.size(file) / 1e6, (System.nanoTime() - t0) / 1e9);
     }
 }

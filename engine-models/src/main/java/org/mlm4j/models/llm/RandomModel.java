@@ -117,7 +117,8 @@ public final class RandomModel {
         w.write(out);
     }
 
-    private static void putVocabulary(GgufWriter w, int vocab) {
+    /** A placeholder SentencePiece vocabulary of {@code vocab} tokens, for models that only need ids. */
+    public static void putVocabulary(GgufWriter w, int vocab) {
         List<String> tokens = new ArrayList<>(List.of("<unk>", "<s>", "</s>"));
         int[] types = new int[vocab];
         types[0] = 2;
@@ -145,7 +146,7 @@ public final class RandomModel {
     }
 
     /** A [in, out] matrix, uniform with variance 1/in, produced one row at a time while writing. */
-    private static void matrix(GgufWriter w, String name, GgmlType type, int in, int out, SplittableRandom parent) {
+    public static void matrix(GgufWriter w, String name, GgmlType type, int in, int out, SplittableRandom parent) {
         SplittableRandom random = parent.split();
         float bound = (float) Math.sqrt(3.0 / in);
         w.addTensor(name, type, new long[] {in, out}, sink -> {
@@ -163,7 +164,8 @@ public final class RandomModel {
         });
     }
 
-    private static void vector(GgufWriter w, String name, int n, float value) {
+    /** An F32 vector of {@code n} copies of {@code value}. */
+    public static void vector(GgufWriter w, String name, int n, float value) {
         float[] v = new float[n];
         java.util.Arrays.fill(v, value);
         w.addTensor(name, GgmlType.F32, new long[] {n}, v);
