@@ -90,8 +90,19 @@ public final class Sampler {
     }
 
     private int draw(float[] logits) {
-        int n = mostLikelyFirst(logits, params.topK() > 0 ? Math.min(params.topK(), logits.length) : logits.length);
-        n = topP(logits, n);
+        int k = params.topK() > 0 ? Math.min(params.topK(), logits.length) : logits.length;
+        int n;
+        double mass; // softmax mass of the k candidates, relative to the largest logit: top-p's normalizer
+        if (k == logits.length && params.minP() > 0f) {
+            // without top-k, min-p bounds the survivors in advance, so only those need sorting
+            float max = max(logits);
+            n = mostLikelyAbove(logits, max + Math.log(params.minP()));
+            mass = params.topP() < 1f ? massOfAll(logits, max) : 1;
+        } else {
+            n = mostLikelyFirst(logits, k);
+            mass = params.topP() < 1f ? massOfFirst(logits, n) : 1;
+        }
+        n = topP(logits, n, mass);
         n = minP(logits, n);
         // temperature, then softmax over the survivors (order[0] holds the largest logit)
         double maxScaled = logits[id(0)] / params.temperature();
@@ -111,6 +122,49 @@ public final class Sampler {
         return id(n - 1);
     }
 
+    private static float max(float[] logits) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            if (l > max) {
+                max = l;
+            }
+        }
+        return max;
+    }
+
+    /** Puts the ids with logit >= threshold into {@link #order}, most likely first; returns how many. */
+    private int mostLikelyAbove(float[] logits, double threshold) {
+        ensureOrderCapacity(logits.length);
+        int m = 0;
+        for (int i = 0; i < logits.length; i++) {
+            if (logits[i] >= threshold) {
+                order[m++] = key(logits[i], i);
+            }
+        }
+        if (m == 0) { // no finite logit: fall back to the plain order
+            return mostLikelyFirst(logits, logits.length);
+        }
+        Arrays.sort(order, 0, m);
+        return m;
+    }
+
+    private static double massOfAll(float[] logits, float max) {
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        return sum;
+    }
+
+    private double massOfFirst(float[] logits, int n) {
+        double max = logits[id(0)];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.exp(logits[id(i)] - max);
+        }
+        return sum;
+    }
+
     /**
      * Puts the {@code k} ids with the highest logits into {@link #order}, highest first and lowest
      * id first among equals, as (descending-logit key, id) pairs packed in longs; returns k. With
@@ -118,9 +172,7 @@ public final class Sampler {
      */
     private int mostLikelyFirst(float[] logits, int k) {
         int n = logits.length;
-        if (order.length != n) {
-            order = new long[n];
-        }
+        ensureOrderCapacity(n);
         if (k == n) {
             for (int i = 0; i < n; i++) {
                 order[i] = key(logits[i], i);
@@ -141,6 +193,12 @@ public final class Sampler {
         }
         Arrays.sort(order, 0, k);
         return k;
+    }
+
+    private void ensureOrderCapacity(int n) {
+        if (order.length != n) {
+            order = new long[n];
+        }
     }
 
     private void siftUp(int i) {
@@ -185,15 +243,18 @@ public final class Sampler {
         return (int) order[rank];
     }
 
-    /** The fewest most likely tokens whose probabilities sum to at least topP (at least one). */
-    private int topP(float[] logits, int n) {
+    /**
+     * The fewest most likely tokens whose probabilities sum to at least topP (at least one), the
+     * probabilities being softmax over the top-k candidates: exp(logit - max) / mass.
+     */
+    private int topP(float[] logits, int n, double mass) {
         if (params.topP() >= 1f) {
             return n;
         }
-        double[] p = softmax(logits, n);
+        double max = logits[id(0)];
         double cumulative = 0;
         for (int i = 0; i < n; i++) {
-            cumulative += p[i];
+            cumulative += Math.exp(logits[id(i)] - max) / mass;
             if (cumulative >= params.topP()) {
                 return i + 1;
             }
@@ -212,19 +273,5 @@ public final class Sampler {
             keep++;
         }
         return keep;
-    }
-
-    private double[] softmax(float[] logits, int n) {
-        double[] p = new double[n];
-        double max = logits[id(0)];
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            p[i] = Math.exp(logits[id(i)] - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < n; i++) {
-            p[i] /= sum;
-        }
-        return p;
     }
 }

@@ -76,6 +76,76 @@ class SamplerTest {
         assertThat(viaTopK[123]).isBetween(900, 1100);
     }
 
+    /**
+     * The chain written the obvious way over ids sorted most likely first: top-k, top-p over the softmax of the
+     * top-k, min-p, temperature, then the same SplittableRandom draw over the survivors.
+     */
+    private static int naiveSample(SamplingParams p, float[] logits, Integer[] ids, java.util.SplittableRandom random) {
+        int n = p.topK() > 0 ? Math.min(p.topK(), ids.length) : ids.length;
+        double max = logits[ids[0]];
+        if (p.topP() < 1f) {
+            double z = 0;
+            for (int i = 0; i < n; i++) {
+                z += Math.exp(logits[ids[i]] - max);
+            }
+            double cumulative = 0;
+            for (int i = 0; i < n; i++) {
+                cumulative += Math.exp(logits[ids[i]] - max) / z;
+                if (cumulative >= p.topP()) {
+                    n = i + 1;
+                    break;
+                }
+            }
+        }
+        if (p.minP() > 0f) {
+            int keep = 1;
+            while (keep < n && logits[ids[keep]] >= max + Math.log(p.minP())) {
+                keep++;
+            }
+            n = keep;
+        }
+        double[] w = new double[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            w[i] = Math.exp(logits[ids[i]] / p.temperature() - max / p.temperature());
+            sum += w[i];
+        }
+        double u = random.nextDouble() * sum;
+        for (int i = 0; i < n; i++) {
+            u -= w[i];
+            if (u < 0) {
+                return ids[i];
+            }
+        }
+        return ids[n - 1];
+    }
+
+    @Test
+    void everyFilterCombinationMatchesTheObviousImplementation() {
+        float[] logits = new float[32_000];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) r.nextGaussian() * 2.5f;
+        }
+        Integer[] sorted = new Integer[logits.length];
+        for (int i = 0; i < sorted.length; i++) {
+            sorted[i] = i;
+        }
+        java.util.Arrays.sort(sorted, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+        for (int topK : new int[] {0, 1, 40}) {
+            for (float topP : new float[] {1f, 0.9f, 0.5f}) {
+                for (float minP : new float[] {0f, 0.05f, 0.3f}) {
+                    SamplingParams p = new SamplingParams(0.8f, topK, topP, minP, 1f, 64, 5);
+                    Sampler sampler = new Sampler(p);
+                    java.util.SplittableRandom reference = new java.util.SplittableRandom(5);
+                    for (int draw = 0; draw < 30; draw++) {
+                        assertThat(sampler.sample(logits)).as("%s draw %d", p, draw).isEqualTo(naiveSample(p, logits, sorted, reference));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void topPKeepsTheSmallestSetReachingP() {
         // cumulative 0.5, 0.8, 0.95, 1.0: p = 0.7 keeps two, p = 0.9 keeps three
