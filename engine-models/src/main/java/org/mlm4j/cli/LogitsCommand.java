@@ -40,7 +40,7 @@ final class LogitsCommand implements Command {
         int[] tokens = parseIds(options.requiredString("tokens"));
         Path file = options.requiredPath("out");
         options.finish();
-        try (CausalLM lm = model.load(err); Session session = lm.newSession(model.sessionOptions())) {
+        try (CausalLM lm = model.open(); Session session = lm.newSession(model.sessionOptions())) {
             float[] logits = session.forward(Input.tokens(tokens), Session.Logits.ALL);
             ByteBuffer bytes = ByteBuffer.allocate(logits.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             bytes.asFloatBuffer().put(logits);

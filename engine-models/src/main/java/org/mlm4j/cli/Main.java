@@ -22,6 +22,8 @@ public final class Main {
             new EmbedImageCommand(),
             new InspectCommand(),
             new TokenizeCommand(),
+            new GenerateCommand(),
+            new ChatCommand(),
             new LogitsCommand(),
             new BenchCommand(),
             new MakeModelCommand()

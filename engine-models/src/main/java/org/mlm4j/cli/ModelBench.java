@@ -50,7 +50,7 @@ final class ModelBench implements Command {
             throw new UsageException("-p and -n must be >= 0 and -r >= 1");
         }
         long t0 = System.nanoTime();
-        try (CausalLM lm = model.load(err);
+        try (CausalLM lm = model.open();
              Session session = lm.newSession(model.sessionOptions().withMaxBatch(Math.max(1, prompt)))) {
             if (prompt + decode > session.contextLength()) {
                 throw new UsageException("-p + -n = " + (prompt + decode) + " exceeds the context of "

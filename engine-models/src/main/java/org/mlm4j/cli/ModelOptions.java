@@ -1,14 +1,17 @@
 package org.mlm4j.cli;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
+import org.mlm4j.LanguageModel;
 import org.mlm4j.kernels.Parallel;
 import org.mlm4j.models.llm.CausalLM;
 import org.mlm4j.models.llm.SessionOptions;
 import org.mlm4j.models.llm.SessionOptions.KvCacheType;
 
-/** The options every language-model command shares: the model file, threads, context and cache. */
+/**
+ * The options every language-model command shares: the model file ({@code null} for the bundled
+ * demo model), threads, context and cache.
+ */
 record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
 
     static final String HELP = """
@@ -23,7 +26,17 @@ record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
         return read(options, options.requiredPath("model"));
     }
 
-    static ModelOptions read(Options options, Path model) {
+    /** {@code --model M.gguf}, or {@code --demo} for the bundled stories260K. */
+    static ModelOptions readModelOrDemo(Options options) {
+        boolean demo = options.flag("demo");
+        String model = options.string("model", null);
+        if (demo == (model != null)) {
+            throw new UsageException(demo ? "--demo and --model exclude each other" : "--model is required (or --demo)");
+        }
+        return read(options, demo ? null : Path.of(model));
+    }
+
+    private static ModelOptions read(Options options, Path model) {
         int threads = options.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) {
             throw new UsageException("--threads must be at least 1");
@@ -42,9 +55,16 @@ record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
                 SessionOptions.DEFAULT.withContextLength(ctx).withKvCacheType(kvType));
     }
 
-    /** Configures the thread pool and loads the model, reporting the load time on {@code err}. */
-    CausalLM load(PrintStream err) throws IOException {
+    /** Configures the thread pool and opens the bare model (no tokenizer); needs {@link #read}'s --model. */
+    CausalLM open() throws IOException {
         Parallel.configure(threads);
         return CausalLM.open(model);
+    }
+
+    /** Configures the thread pool and loads the model with its tokenizer. */
+    LanguageModel load() throws IOException {
+        LanguageModel.Options o = new LanguageModel.Options(sessionOptions.contextLength(),
+                sessionOptions.kvCacheType(), threads);
+        return model == null ? LanguageModel.demo(o) : LanguageModel.load(model, o);
     }
 }

@@ -26,18 +26,26 @@ public interface CausalLM extends AutoCloseable {
     static CausalLM open(Path path) throws IOException {
         GgufFile gguf = GgufFile.open(path);
         try {
-            String arch = gguf.metadata().findString("general.architecture")
-                    .orElseThrow(() -> new InvalidModelException("missing metadata key 'general.architecture'"));
-            return switch (arch) {
-                case "llama", "phi2", "phi3" -> Decoder.bind(gguf);
-                case "mamba" -> MambaModel.load(gguf, KernelProvider.get());
-                default -> throw new InvalidModelException("unsupported model architecture '" + arch
-                        + "' (supported: llama, phi2, phi3, mamba)");
-            };
+            return bind(gguf);
         } catch (RuntimeException e) {
             gguf.close();
             throw e;
         }
+    }
+
+    /**
+     * Binds the model of an open GGUF file by its {@code general.architecture}; the model owns the
+     * file from then on (closing the model closes it). The caller closes the file on failure.
+     */
+    static CausalLM bind(GgufFile gguf) {
+        String arch = gguf.metadata().findString("general.architecture")
+                .orElseThrow(() -> new InvalidModelException("missing metadata key 'general.architecture'"));
+        return switch (arch) {
+            case "llama", "phi2", "phi3" -> Decoder.bind(gguf);
+            case "mamba" -> MambaModel.load(gguf, KernelProvider.get());
+            default -> throw new InvalidModelException("unsupported model architecture '" + arch
+                    + "' (supported: llama, phi2, phi3, mamba)");
+        };
     }
 
     /** The GGUF architecture string ({@code llama}, {@code phi2}, {@code phi3}, {@code mamba}). */

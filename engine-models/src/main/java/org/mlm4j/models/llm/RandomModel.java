@@ -34,7 +34,7 @@ public final class RandomModel {
                 new Dims("tinyllama-1.1b", Architecture.LLAMA, 2048, 22, 5632, 32, 4, 32000, 2048, 64),
                 new Dims("phi-2", Architecture.PHI2, 2560, 32, 10240, 32, 32, 51200, 2048, 32),
                 new Dims("phi-3-mini", Architecture.PHI3, 3072, 32, 8192, 32, 32, 32064, 4096, 96),
-                new Dims("tiny", Architecture.LLAMA, 64, 2, 172, 8, 4, 512, 256, 8));
+                new Dims("tiny", Architecture.LLAMA, 64, 2, 192, 8, 4, 512, 256, 8));
 
         public static Dims byName(String name) {
             for (Dims d : KNOWN) {
@@ -57,8 +57,8 @@ public final class RandomModel {
 
     /** Writes a random model of {@code dims} with matrices of {@code type} to {@code out}. */
     public static void write(Dims d, GgmlType type, long seed, Path out) throws IOException {
-        if (type.isQuantized() && d.embd % type.blockSize != 0) {
-            throw new IllegalArgumentException("n_embd " + d.embd + " is not a multiple of the "
+        if (d.embd % type.blockSize != 0 || d.ff % type.blockSize != 0) {
+            throw new IllegalArgumentException("n_embd " + d.embd + " and n_ff " + d.ff + " must be multiples of the "
                     + type.ggmlName() + " block size " + type.blockSize);
         }
         String a = d.architecture.ggufName + ".";
