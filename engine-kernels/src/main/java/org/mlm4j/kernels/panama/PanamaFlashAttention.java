@@ -14,8 +14,9 @@ import org.mlm4j.kernels.Parallel;
  * Vector API tiled online-softmax attention, the twin of {@code ScalarFlashAttention}. A task is
  * one KV head × a tile of {@link #QUERY_TILE} query tokens: its rows are the tokens × the
  * {@code g} query heads sharing that KV head (GQA). Key tiles of {@link #KEY_TILE} positions are
- * read once per task (an F16 tile converted to float once) and serve every row: scores by FMA dot
- * products, the row's running max and sum rescaled (tiles aligned to multiples of
+ * read once per task (an F16 tile converted to float once) and serve every row: the keys are
+ * stored transposed ({@code [dim][key]}), so a row's scores for a vector of keys are FMAs of a
+ * broadcast query element, with no horizontal sums; the row's running max and sum rescaled (tiles aligned to multiples of
  * {@link #KEY_TILE} positions, as the scalar twin's), {@code exp} by the Vector API, values
  * accumulated by FMA. Key tiles no row of the task sees are skipped via
  * {@link AttentionMask#nextVisible}. Tasks run on {@link Parallel}; scratch is a few tiles per task.
@@ -74,9 +75,9 @@ final class PanamaFlashAttention {
             Arrays.fill(max, Float.NEGATIVE_INFINITY);
             double[] sum = new double[rows];
             float[] scores = new float[KEY_TILE];
-            float[] keys = f16 ? new float[KEY_TILE * d] : kv.keysF32();
+            float[] keysT = new float[d * KEY_TILE];
+            float[] row = new float[d];
             float[] values = f16 ? new float[KEY_TILE * d] : kv.valuesF32();
-            int[] keyAt = new int[KEY_TILE];
             int[] valueAt = new int[KEY_TILE];
             while (true) {
                 int k0 = Integer.MAX_VALUE;
@@ -90,13 +91,14 @@ final class PanamaFlashAttention {
                 int k1 = Math.min(k0 + KEY_TILE, hi);
                 for (int p = k0; p < k1; p++) {
                     int i = p - k0;
+                    kv.readKey(p, kvHead, row, 0);
+                    for (int j = 0; j < d; j++) {
+                        keysT[j * KEY_TILE + i] = row[j];
+                    }
                     if (f16) {
-                        kv.readKey(p, kvHead, keys, i * d);
                         kv.readValue(p, kvHead, values, i * d);
-                        keyAt[i] = i * d;
                         valueAt[i] = i * d;
                     } else {
-                        keyAt[i] = kv.keyOffset(p, kvHead);
                         valueAt[i] = kv.valueOffset(p, kvHead);
                     }
                 }
@@ -106,23 +108,18 @@ final class PanamaFlashAttention {
                         continue;
                     }
                     int n = rowEnd - k0;
+                    scores(queries, r * d, keysT, d, scale, scores, n);
                     float tileMax = Float.NEGATIVE_INFINITY;
                     for (int i = 0; i < n; i++) {
-                        float s = mask.visible(position[r], k0 + i)
-                                ? PanamaOpsKernels.dot(queries, r * d, keys, keyAt[i], d) * scale
-                                : Float.NEGATIVE_INFINITY;
-                        scores[i] = s;
-                        tileMax = Math.max(tileMax, s);
+                        if (!mask.visible(position[r], k0 + i)) {
+                            scores[i] = Float.NEGATIVE_INFINITY;
+                        }
+                        tileMax = Math.max(tileMax, scores[i]);
                     }
                     float newMax = Math.max(max[r], tileMax);
                     float correction = (float) Math.exp(max[r] - newMax);
-                    PanamaOpsKernels.scaleInPlace(acc, r * d, d, correction);
                     sum[r] = sum[r] * correction + exps(scores, n, newMax);
-                    for (int i = 0; i < n; i++) {
-                        if (scores[i] != 0f) {
-                            PanamaOpsKernels.axpy(scores[i], values, valueAt[i], acc, r * d, d);
-                        }
-                    }
+                    accumulate(acc, r * d, d, correction, scores, n, values, valueAt);
                     max[r] = newMax;
                 }
                 cursor = k1;
@@ -133,6 +130,64 @@ final class PanamaFlashAttention {
                 System.arraycopy(acc, r * d, out, o, d);
                 PanamaOpsKernels.scaleInPlace(out, o, d, (float) (1.0 / sum[r]));
             }
+        }
+    }
+
+    /**
+     * {@code scores[i] = scale · Σ_j q[j]·keysT[j][i]} for the first n keys of a transposed tile,
+     * two key vectors at a time sharing each broadcast query element.
+     */
+    private static void scores(float[] q, int qo, float[] keysT, int d, float scale, float[] scores, int n) {
+        int lanes = F.length();
+        int i = 0;
+        for (; i + lanes < n; i += 2 * lanes) {
+            FloatVector a = FloatVector.zero(F);
+            FloatVector b = FloatVector.zero(F);
+            for (int j = 0; j < d; j++) {
+                FloatVector qj = FloatVector.broadcast(F, q[qo + j]);
+                a = qj.fma(FloatVector.fromArray(F, keysT, j * KEY_TILE + i), a);
+                b = qj.fma(FloatVector.fromArray(F, keysT, j * KEY_TILE + i + lanes), b);
+            }
+            a.mul(scale).intoArray(scores, i);
+            b.mul(scale).intoArray(scores, i + lanes);
+        }
+        for (; i < n; i += lanes) {
+            FloatVector a = FloatVector.zero(F);
+            for (int j = 0; j < d; j++) {
+                a = FloatVector.broadcast(F, q[qo + j]).fma(FloatVector.fromArray(F, keysT, j * KEY_TILE + i), a);
+            }
+            a.mul(scale).intoArray(scores, i);
+        }
+    }
+
+    /**
+     * {@code acc = acc·correction + Σ_i w[i]·v_i} over a tile's n value rows (row i at
+     * {@code values[valueAt[i]]}), one vector of the accumulator held in registers while the
+     * keys stream past, two FMA chains (even and odd keys).
+     */
+    private static void accumulate(float[] acc, int ao, int d, float correction, float[] w, int n,
+                                   float[] values, int[] valueAt) {
+        int lanes = F.length();
+        int c = 0;
+        for (int bound = F.loopBound(d); c < bound; c += lanes) {
+            FloatVector even = FloatVector.fromArray(F, acc, ao + c).mul(correction);
+            FloatVector odd = FloatVector.zero(F);
+            int i = 0;
+            for (; i + 1 < n; i += 2) {
+                even = FloatVector.fromArray(F, values, valueAt[i] + c).fma(FloatVector.broadcast(F, w[i]), even);
+                odd = FloatVector.fromArray(F, values, valueAt[i + 1] + c).fma(FloatVector.broadcast(F, w[i + 1]), odd);
+            }
+            if (i < n) {
+                even = FloatVector.fromArray(F, values, valueAt[i] + c).fma(FloatVector.broadcast(F, w[i]), even);
+            }
+            even.add(odd).intoArray(acc, ao + c);
+        }
+        for (; c < d; c++) {
+            float a = acc[ao + c] * correction;
+            for (int i = 0; i < n; i++) {
+                a = Math.fma(values[valueAt[i] + c], w[i], a);
+            }
+            acc[ao + c] = a;
         }
     }
 
