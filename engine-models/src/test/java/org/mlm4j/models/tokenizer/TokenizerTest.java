@@ -208,6 +208,23 @@ class TokenizerTest {
     }
 
     @Test
+    void addBosAndAddEosComeFromTheMetadata() {
+        List<String> tokens = List.of("<unk>", "<s>", "</s>", "▁", "a");
+        List<Float> scores = List.of(0f, 0f, 0f, -1f, -1f);
+        Map<String, Object> kv = spmMeta(tokens, scores);
+        kv.put("tokenizer.ggml.add_bos_token", false);
+        kv.put("tokenizer.ggml.add_eos_token", true);
+        Tokenizer tok = Tokenizer.fromGguf(GgufMetadata.of(kv), w -> { });
+        assertThat(tok.encode("a", true, true)).containsExactly(3, 4, 2);
+        assertThat(tok.encode("a", false, true)).containsExactly(3, 4);
+        kv.put("tokenizer.ggml.add_space_prefix", false);
+        kv.put("tokenizer.ggml.eos_token_id", 4);
+        Tokenizer noPrefix = Tokenizer.fromGguf(GgufMetadata.of(kv), w -> { });
+        assertThat(noPrefix.encode("a", true, true)).containsExactly(4, 4);
+        assertThat(noPrefix.isEndOfGeneration(4)).isTrue();
+    }
+
+    @Test
     void spmFallsBackToBytesForUnknownCharacters() {
         List<String> tokens = new ArrayList<>(List.of("<unk>", "<s>", "</s>", "▁"));
         for (int b = 0; b < 256; b++) {
