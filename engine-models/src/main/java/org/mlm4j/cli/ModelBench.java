@@ -11,8 +11,8 @@ import org.mlm4j.models.llm.Session;
 
 /**
  * {@code bench model}: llama-bench's two tests on one model. pp N: a prompt of N random tokens
- * evaluated as one batch from an empty context; tg N: N tokens decoded one at a time from an
- * empty context. Each test runs once to warm up, then {@code -r} times; tokens/s is reported as
+ * evaluated as one batch from an empty context; tg N: N tokens decoded one at a time after
+ * {@code -d} tokens already in the context (0 by default). Each test runs once to warm up, then {@code -r} times; tokens/s is reported as
  * mean ± standard deviation.
  */
 final class ModelBench implements Command {
@@ -30,11 +30,14 @@ final class ModelBench implements Command {
     @Override
     public String help() {
         return """
-                usage: mlm4j bench model --model M.gguf [-p 64] [-n 32] [-r 3] [--threads N] [--kv-type f16|f32]
+                usage: mlm4j bench model --model M.gguf [-p 64] [-n 32] [-r 3] [-d 0,1024,8192] [--threads N] [--kv-type f16|f32]
 
-                  -p N     prompt tokens evaluated as one batch (pp test; 0 skips it)
+                  -p N     prompt tokens evaluated as one batch (pp test, from an empty context; 0 skips it)
                   -n N     tokens decoded one by one (tg test; 0 skips it)
                   -r N     measured repetitions after one warm-up run
+                  -d LIST  context depths: the tg test runs after this many tokens (as llama-bench -d);
+                           the session is sized for the depth, and "state MB" is its KV cache
+                           (transformers) or recurrent state (Mamba)
 
                 """ + ModelOptions.HELP;
     }
@@ -45,37 +48,61 @@ final class ModelBench implements Command {
         int prompt = options.integer("p", 64);
         int decode = options.integer("n", 32);
         int reps = options.integer("r", 3);
+        int[] depths = depths(options.string("d", "0"));
         options.finish();
         if (prompt < 0 || decode < 0 || reps < 1) {
             throw new UsageException("-p and -n must be >= 0 and -r >= 1");
         }
         long t0 = System.nanoTime();
-        try (CausalLM lm = model.open();
-             Session session = lm.newSession(model.sessionOptions().withMaxBatch(Math.max(1, prompt)))) {
-            if (prompt + decode > session.contextLength()) {
-                throw new UsageException("-p + -n = " + (prompt + decode) + " exceeds the context of "
-                        + session.contextLength());
-            }
+        try (CausalLM lm = model.open()) {
             err.printf("loaded %s (%s) in %.0f ms; kernels %s, %d threads%n", model.model().getFileName(),
                     lm.architecture(), (System.nanoTime() - t0) / 1e6, KernelProvider.get().name(), Parallel.threads());
-            out.printf("| %-28s | %-8s | %7s | %18s |%n", "model", "kernels", "threads", "test   tokens/s");
+            out.printf("| %-28s | %-10s | %7s | %22s | %9s |%n", "model", "kernels", "threads", "test   tokens/s", "state MB");
             SplittableRandom random = new SplittableRandom(42);
-            if (prompt > 0) {
-                report(out, model, lm, "pp" + prompt, prompt, measure(reps, () -> {
-                    session.reset();
-                    session.forward(Input.tokens(randomTokens(random, prompt, lm.vocabSize())), Session.Logits.LAST);
-                }));
-            }
-            if (decode > 0) {
-                report(out, model, lm, "tg" + decode, decode, measure(reps, () -> {
-                    session.reset();
-                    for (int i = 0; i < decode; i++) {
-                        session.forward(Input.tokens(random.nextInt(lm.vocabSize())), Session.Logits.LAST);
+            for (int depth : depths) {
+                // the context holds the depth, then every decode run (warm-up included) after it
+                int context = depth + Math.max(prompt, (reps + 1) * decode);
+                if (context > lm.contextLength()) {
+                    throw new UsageException("depth " + depth + " plus the tests needs a context of " + context
+                            + ", the model has " + lm.contextLength());
+                }
+                try (Session session = lm.newSession(model.sessionOptions().withContextLength(context)
+                        .withMaxBatch(Math.max(1, Math.min(512, Math.max(prompt, depth)))))) {
+                    if (prompt > 0 && depth == 0) {
+                        report(out, model, "pp" + prompt, prompt, session, measure(reps, () -> {
+                            session.reset();
+                            session.forward(Input.tokens(randomTokens(random, prompt, lm.vocabSize())), Session.Logits.LAST);
+                        }));
                     }
-                }));
+                    if (decode > 0) {
+                        session.reset();
+                        if (depth > 0) {
+                            session.forward(Input.tokens(randomTokens(random, depth, lm.vocabSize())), Session.Logits.NONE);
+                        }
+                        // decode runs follow each other: run r starts at depth + r·n, close enough to depth
+                        report(out, model, "tg" + decode + (depth > 0 ? " @ d" + depth : ""), decode, session,
+                                measure(reps, () -> {
+                                    for (int i = 0; i < decode; i++) {
+                                        session.forward(Input.tokens(random.nextInt(lm.vocabSize())), Session.Logits.LAST);
+                                    }
+                                }));
+                    }
+                }
             }
         }
         return 0;
+    }
+
+    private static int[] depths(String list) {
+        try {
+            int[] d = Arrays.stream(list.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+            if (Arrays.stream(d).anyMatch(v -> v < 0)) {
+                throw new UsageException("-d takes depths >= 0, got '" + list + "'");
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new UsageException("-d takes comma-separated token counts, got '" + list + "'");
+        }
     }
 
     private static int[] randomTokens(SplittableRandom random, int n, int vocab) {
@@ -96,12 +123,12 @@ final class ModelBench implements Command {
         return seconds;
     }
 
-    private static void report(PrintStream out, ModelOptions model, CausalLM lm, String test, int tokens,
+    private static void report(PrintStream out, ModelOptions model, String test, int tokens, Session session,
                                double[] seconds) {
         double[] rates = Arrays.stream(seconds).map(s -> tokens / s).toArray();
         double mean = Arrays.stream(rates).average().orElseThrow();
         double var = Arrays.stream(rates).map(r -> (r - mean) * (r - mean)).sum() / Math.max(1, rates.length - 1);
-        out.printf("| %-28s | %-8s | %7d | %6s %7.2f ± %5.2f |%n", model.model().getFileName(),
-                KernelProvider.get().name(), Parallel.threads(), test, mean, Math.sqrt(var));
+        out.printf("| %-28s | %-10s | %7d | %-11s %7.2f ± %5.2f | %9.3f |%n", model.model().getFileName(),
+                KernelProvider.get().name(), Parallel.threads(), test, mean, Math.sqrt(var), session.stateBytes() / 1e6);
     }
 }

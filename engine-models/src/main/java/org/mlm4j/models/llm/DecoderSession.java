@@ -90,6 +90,15 @@ final class DecoderSession implements Session {
     }
 
     @Override
+    public long stateBytes() {
+        long bytes = 0;
+        for (KvBuffer kv : caches) {
+            bytes += kv.storageBytes();
+        }
+        return bytes;
+    }
+
+    @Override
     public void close() {
     }
 }

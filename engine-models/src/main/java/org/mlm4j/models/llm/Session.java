@@ -26,6 +26,12 @@ public interface Session extends AutoCloseable {
     /** Forgets every evaluated input: back to position 0. */
     void reset();
 
+    /**
+     * Bytes this session holds for its context: a transformer's KV cache (allocated for the whole
+     * context, as llama.cpp does), a recurrent model's fixed-size state.
+     */
+    long stateBytes();
+
     @Override
     void close();
 

@@ -181,6 +181,11 @@ public final class MambaModel implements CausalLM {
         }
 
         @Override
+        public long stateBytes() {
+            return state.bytes();
+        }
+
+        @Override
         public void close() {
         }
     }
