@@ -3,8 +3,10 @@ package org.mlm4j;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.mlm4j.gguf.GgufFile;
+import org.mlm4j.kernels.AttentionSpec;
 import org.mlm4j.kernels.Parallel;
 import org.mlm4j.models.chat.ChatTemplate;
 import org.mlm4j.models.llm.CausalLM;
@@ -43,12 +45,19 @@ public final class LanguageModel implements AutoCloseable {
      * @param contextLength positions per conversation; 0 means the model's own context length
      * @param kvCacheType   element type of the KV cache (F16 by default, as llama.cpp)
      * @param threads       compute threads for every kernel (the shared pool is resized); 0 leaves it as it is
+     * @param attention     the attention algorithm, e.g. {@code AttentionSpec.parse("window:2048,sinks:4")}
+     *                      for conversations that run past the context in fixed memory (exact by default)
      */
-    public record Options(int contextLength, KvCacheType kvCacheType, int threads) {
+    public record Options(int contextLength, KvCacheType kvCacheType, int threads, AttentionSpec attention) {
         public Options {
             if (contextLength < 0 || threads < 0) {
                 throw new IllegalArgumentException("contextLength and threads must be >= 0");
             }
+            Objects.requireNonNull(attention, "attention");
+        }
+
+        public Options(int contextLength, KvCacheType kvCacheType, int threads) {
+            this(contextLength, kvCacheType, threads, AttentionSpec.EXACT);
         }
 
         public static Options defaults() {
@@ -56,19 +65,24 @@ public final class LanguageModel implements AutoCloseable {
         }
 
         public Options withContextLength(int n) {
-            return new Options(n, kvCacheType, threads);
+            return new Options(n, kvCacheType, threads, attention);
         }
 
         public Options withKvCacheType(KvCacheType t) {
-            return new Options(contextLength, t, threads);
+            return new Options(contextLength, t, threads, attention);
         }
 
         public Options withThreads(int n) {
-            return new Options(contextLength, kvCacheType, n);
+            return new Options(contextLength, kvCacheType, n, attention);
+        }
+
+        public Options withAttention(AttentionSpec spec) {
+            return new Options(contextLength, kvCacheType, threads, spec);
         }
 
         SessionOptions sessionOptions() {
-            return SessionOptions.DEFAULT.withContextLength(contextLength).withKvCacheType(kvCacheType);
+            return SessionOptions.DEFAULT.withContextLength(contextLength).withKvCacheType(kvCacheType)
+                    .withAttention(attention);
         }
     }
 

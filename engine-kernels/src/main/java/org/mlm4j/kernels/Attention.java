@@ -8,9 +8,12 @@ import java.util.Objects;
  * {@link KvBuffer#put} as before, and calls {@link #attend} with its own mask (causal, phi-3's
  * sliding window, or none for the ViT); the spec decides the kernel and the mask actually used:
  * <ul>
- * <li>exact: the model's mask, by the tiled kernel for a batch of at least
- *     {@link #FLASH_MIN_TOKENS} queries (faster, see docs/attention.md) and the two-pass kernel
- *     for one-token decode;</li>
+ * <li>exact: the model's mask. Over an F32 cache (the ViT's, {@code --kv-type f32}) a batch of at
+ *     least {@link #FLASH_MIN_TOKENS} queries goes through the tiled kernel, which is faster
+ *     (docs/attention.md) and equal within float rounding. An F16 cache, and one-token decode,
+ *     keep the two-pass kernel: llama.cpp rounds the softmax probabilities to F16 there, which
+ *     the tiled kernel cannot do (it never holds the normalised probabilities), and its results
+ *     would move away from llama.cpp's by that rounding;</li>
  * <li>window: causal window W (the smaller of the spec's and the model's own) plus S sinks, over a
  *     ring cache of {@code S + W + maxBatch − 1} rows, so positions run past the context length;
  *     keys keep the absolute position RoPE gave them when written (docs/attention.md);</li>
@@ -80,7 +83,7 @@ public final class Attention {
                        AttentionMask modelMask, float scale, float[] out, int outOffset, int outStride) {
         switch (spec) {
             case AttentionSpec.Exact e -> {
-                if (nTokens >= FLASH_MIN_TOKENS) {
+                if (nTokens >= FLASH_MIN_TOKENS && kv.type() == KvBuffer.Type.F32) {
                     kernels.flashAttention(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv, modelMask, scale,
                             out, outOffset, outStride);
                 } else {

@@ -3,6 +3,7 @@ package org.mlm4j.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.mlm4j.LanguageModel;
+import org.mlm4j.kernels.AttentionSpec;
 import org.mlm4j.kernels.Parallel;
 import org.mlm4j.models.llm.CausalLM;
 import org.mlm4j.models.llm.SessionOptions;
@@ -20,6 +21,9 @@ record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
               --threads N           compute threads (default: all cores)
               --ctx N               context length (default: the model's)
               --kv-type f16|f32     element type of the KV cache (default f16, as llama.cpp)
+              --attention A         exact (default) | window:W[,sinks:S] (KV ring: runs past the
+                                    context in fixed memory) | block:B[,stride:T] | linear:elu |
+                                    linear:favor:M   (docs/attention.md)
             """;
 
     static ModelOptions read(Options options) {
@@ -51,8 +55,14 @@ record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
             case "f32" -> KvCacheType.F32;
             default -> throw new UsageException("--kv-type is f16 or f32, got '" + kv + "'");
         };
+        AttentionSpec attention;
+        try {
+            attention = AttentionSpec.parse(options.string("attention", "exact"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--attention: " + e.getMessage());
+        }
         return new ModelOptions(model, threads,
-                SessionOptions.DEFAULT.withContextLength(ctx).withKvCacheType(kvType));
+                SessionOptions.DEFAULT.withContextLength(ctx).withKvCacheType(kvType).withAttention(attention));
     }
 
     /** Configures the thread pool and opens the bare model (no tokenizer); needs {@link #read}'s --model. */
@@ -64,7 +74,7 @@ record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
     /** Configures the thread pool and loads the model with its tokenizer. */
     LanguageModel load() throws IOException {
         LanguageModel.Options o = new LanguageModel.Options(sessionOptions.contextLength(),
-                sessionOptions.kvCacheType(), threads);
+                sessionOptions.kvCacheType(), threads, sessionOptions.attention());
         return model == null ? LanguageModel.demo(o) : LanguageModel.load(model, o);
     }
 }

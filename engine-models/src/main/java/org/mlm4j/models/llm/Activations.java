@@ -1,5 +1,7 @@
 package org.mlm4j.models.llm;
 
+import org.mlm4j.kernels.Attention;
+
 /**
  * Scratch rows for one batch of up to {@code maxBatch} positions, row-major {@code [batch][width]}
  * (llama2.c's RunState, batched). Owned by one session.
@@ -23,9 +25,12 @@ final class Activations {
     final float[] hb;
     /** The up projection [batch][n_ff] beside {@link #hb}'s gate. */
     final float[] hb2;
+    /** The session's attention algorithm, which every block's self-attention calls. */
+    final Attention attention;
 
-    Activations(ModelConfig c, int maxBatch) {
+    Activations(ModelConfig c, int maxBatch, Attention attention) {
         this.maxBatch = maxBatch;
+        this.attention = attention;
         int e = c.embeddingLength();
         int ff = c.feedForwardLength();
         boolean fusedUp = c.architecture() == ModelConfig.Architecture.PHI3;

@@ -2,7 +2,6 @@ package org.mlm4j.models.llm;
 
 import org.mlm4j.kernels.KvBuffer;
 
-import org.mlm4j.kernels.AttentionKernels;
 import org.mlm4j.kernels.AttentionMask;
 import org.mlm4j.kernels.KernelProvider;
 import org.mlm4j.kernels.MatmulKernels;
@@ -19,7 +18,6 @@ import org.mlm4j.tensor.Tensor;
 abstract sealed class Block permits LlamaBlock, Phi2Block, Phi3Block {
     static final MatmulKernels MATMUL = KernelProvider.get().matmul();
     static final OpsKernels OPS = KernelProvider.get().ops();
-    static final AttentionKernels ATTENTION = KernelProvider.get().attention();
 
     final ModelConfig c;
     final DecoderWeights.Layer w;
@@ -84,8 +82,8 @@ abstract sealed class Block permits LlamaBlock, Phi2Block, Phi3Block {
     /**
      * Causal self-attention of the batch: RoPE on {@code a.q} and {@code a.k}, K and V appended to
      * the cache at {@code pos ..}, then every query head attends to the cached positions it may see
-     * (its KV head for GQA; the last {@code sliding_window} positions when phi-3 sets one), output
-     * heads concatenated in {@code a.att}. With {@code preScaledQuery} (phi-2, phi-3) Q is
+     * (its KV head for GQA; the last {@code sliding_window} positions when phi-3 sets one) by the
+     * session's {@link org.mlm4j.kernels.Attention}, output heads concatenated in {@code a.att}. With {@code preScaledQuery} (phi-2, phi-3) Q is
      * multiplied by 1/√head_dim before the product and the softmax scale is 1, as llama.cpp does.
      */
     void selfAttention(Activations a, int n, int pos, KvBuffer kv, boolean preScaledQuery) {
@@ -97,7 +95,7 @@ abstract sealed class Block permits LlamaBlock, Phi2Block, Phi3Block {
             scale = 1f;
         }
         kv.put(pos, a.k, 0, a.v, 0, c.kvDim(), n);
-        ATTENTION.attention(a.q, 0, c.queryDim(), n, c.headCount(), pos, kv, mask, scale, a.att, 0, c.queryDim());
+        a.attention.attend(a.q, 0, c.queryDim(), n, c.headCount(), pos, kv, mask, scale, a.att, 0, c.queryDim());
     }
 
     /** {@code a.x += a.xb} over {@code n} rows. */

@@ -69,7 +69,8 @@ public final class Decoder implements CausalLM {
 
     @Override
     public Session newSession(SessionOptions options) {
-        return new DecoderSession(this, options.contextFor(this), options.kvCacheType(), options.maxBatch());
+        return new DecoderSession(this, options.contextFor(this), options.kvCacheType(), options.maxBatch(),
+                options.attention());
     }
 
     @Override

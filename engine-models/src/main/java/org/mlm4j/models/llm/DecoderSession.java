@@ -1,12 +1,16 @@
 package org.mlm4j.models.llm;
 
+import org.mlm4j.kernels.Attention;
+import org.mlm4j.kernels.AttentionSpec;
 import org.mlm4j.kernels.KvBuffer;
 
 import org.mlm4j.models.llm.SessionOptions.KvCacheType;
 
 /**
  * A conversation with a {@link Decoder}: one KV cache per block and the scratch rows of a batch.
- * Inputs longer than {@code maxBatch} are evaluated in consecutive batches.
+ * Inputs longer than {@code maxBatch} are evaluated in consecutive batches. The session's
+ * {@link Attention} sizes the caches: with a sliding window they are rings, and positions run past
+ * the context length.
  */
 final class DecoderSession implements Session {
     private final Decoder model;
@@ -15,16 +19,17 @@ final class DecoderSession implements Session {
     final Activations activations;
     private int position;
 
-    DecoderSession(Decoder model, int contextLength, KvCacheType kvType, int maxBatch) {
+    DecoderSession(Decoder model, int contextLength, KvCacheType kvType, int maxBatch, AttentionSpec attention) {
         this.model = model;
         this.contextLength = contextLength;
         ModelConfig c = model.config();
         this.caches = new KvBuffer[c.blockCount()];
         KvBuffer.Type type = kvType == KvCacheType.F16 ? KvBuffer.Type.F16 : KvBuffer.Type.F32;
+        this.activations = new Activations(c, Math.min(maxBatch, contextLength), Attention.of(attention));
         for (int i = 0; i < caches.length; i++) {
-            caches[i] = KvBuffer.allocate(type, contextLength, c.headCountKv(), c.headDim());
+            caches[i] = activations.attention.newCache(type, contextLength, activations.maxBatch, c.headCountKv(),
+                    c.headDim());
         }
-        this.activations = new Activations(c, Math.min(maxBatch, contextLength));
     }
 
     KvBuffer kvCache(int layer) {
@@ -36,15 +41,16 @@ final class DecoderSession implements Session {
         return position;
     }
 
+    /** The context length, or no limit when the attention streams (a sliding window over a ring cache). */
     @Override
     public int contextLength() {
-        return contextLength;
+        return activations.attention.streams() ? Integer.MAX_VALUE : contextLength;
     }
 
     @Override
     public float[] forward(Input input, Logits wanted) {
         int n = input.count();
-        if (n > contextLength - position) {
+        if (n > contextLength() - position) {
             throw new ContextFullException(n + " tokens at position " + position + " do not fit in the context of "
                     + contextLength + " (use a shorter prompt or a larger --ctx, up to the model's "
                     + model.contextLength() + ")");

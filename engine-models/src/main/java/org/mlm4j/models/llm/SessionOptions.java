@@ -1,5 +1,8 @@
 package org.mlm4j.models.llm;
 
+import java.util.Objects;
+import org.mlm4j.kernels.AttentionSpec;
+
 /**
  * How a {@link Session} is sized.
  *
@@ -7,28 +10,40 @@ package org.mlm4j.models.llm;
  * @param kvCacheType   element type of a transformer's K and V cache (recurrent models ignore it)
  * @param maxBatch      inputs evaluated together at most; longer inputs are split into batches
  *                      of this size (llama.cpp's n_ubatch)
+ * @param attention     a transformer's attention algorithm (exact, or an approximation such as
+ *                      {@code window:W,sinks:S}, whose sessions run past the context length in
+ *                      fixed memory; see {@link AttentionSpec}); recurrent models ignore it
  */
-public record SessionOptions(int contextLength, KvCacheType kvCacheType, int maxBatch) {
+public record SessionOptions(int contextLength, KvCacheType kvCacheType, int maxBatch, AttentionSpec attention) {
 
-    /** llama.cpp's defaults: the model's context, an F16 cache, batches of 512. */
+    /** llama.cpp's defaults: the model's context, an F16 cache, batches of 512; exact attention. */
     public static final SessionOptions DEFAULT = new SessionOptions(0, KvCacheType.F16, 512);
 
     public SessionOptions {
         if (contextLength < 0 || maxBatch <= 0) {
             throw new IllegalArgumentException("contextLength must be >= 0 and maxBatch > 0");
         }
+        Objects.requireNonNull(attention);
+    }
+
+    public SessionOptions(int contextLength, KvCacheType kvCacheType, int maxBatch) {
+        this(contextLength, kvCacheType, maxBatch, AttentionSpec.EXACT);
     }
 
     public SessionOptions withContextLength(int n) {
-        return new SessionOptions(n, kvCacheType, maxBatch);
+        return new SessionOptions(n, kvCacheType, maxBatch, attention);
     }
 
     public SessionOptions withMaxBatch(int n) {
-        return new SessionOptions(contextLength, kvCacheType, n);
+        return new SessionOptions(contextLength, kvCacheType, n, attention);
     }
 
     public SessionOptions withKvCacheType(KvCacheType t) {
-        return new SessionOptions(contextLength, t, maxBatch);
+        return new SessionOptions(contextLength, t, maxBatch, attention);
+    }
+
+    public SessionOptions withAttention(AttentionSpec spec) {
+        return new SessionOptions(contextLength, kvCacheType, maxBatch, spec);
     }
 
     /** The context a session of {@code model} gets: this one, capped at the model's. */
