@@ -1,0 +1,82 @@
+package org.mlm4j.models.llm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.mlm4j.kernels.AttentionSpec;
+import org.mlm4j.models.llm.SessionOptions.KvCacheType;
+import org.mlm4j.testing.TestData;
+
+/**
+ * The attention hook in the decoder, on the real stories260K (context 512): a sliding window with
+ * sinks runs far past a small context in a fixed-size KV ring, and computes exactly what the same
+ * window over a cache that never wraps computes; the other approximations run through a session.
+ */
+class StreamingAttentionTest {
+    private static final int CONTEXT = 32;
+    private static final int TOKENS = 300;
+
+    /** Greedy decode token by token; returns every step's logits, concatenated. */
+    private static float[] decode(Session session, int vocab, int steps) {
+        float[] all = new float[steps * vocab];
+        int token = 1;
+        for (int s = 0; s < steps; s++) {
+            float[] logits = session.forward(Input.tokens(token), Session.Logits.LAST);
+            System.arraycopy(logits, 0, all, s * vocab, vocab);
+            token = argmax(logits);
+        }
+        return all;
+    }
+
+    private static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Test
+    void windowWithSinksRunsPastTheContextInFixedMemory() throws Exception {
+        AttentionSpec window = AttentionSpec.parse("window:16,sinks:4");
+        try (CausalLM lm = CausalLM.open(TestData.path("models/stories260K.gguf"))) {
+            SessionOptions small = new SessionOptions(CONTEXT, KvCacheType.F16, 1).withAttention(window);
+            SessionOptions large = new SessionOptions(512, KvCacheType.F16, 512).withAttention(window);
+            try (Session ring = lm.newSession(small); Session wide = lm.newSession(large)) {
+                DecoderSession s = (DecoderSession) ring;
+                long bytes = s.kvCache(0).storageBytes();
+                assertThat(s.kvCache(0).capacity()).isEqualTo(4 + 16);
+                float[] streamed = decode(ring, lm.vocabSize(), TOKENS);
+                assertThat(ring.position()).isEqualTo(TOKENS).isGreaterThan(CONTEXT);
+                assertThat(s.kvCache(0).storageBytes()).isEqualTo(bytes);
+                assertThat(s.kvCache(0).oldestStored()).isEqualTo(TOKENS - 16);
+                // the wide session's ring (4 + 16 + 511 rows) never wraps within 300 tokens
+                assertThat(decode(wide, lm.vocabSize(), TOKENS)).containsExactly(streamed);
+            }
+            try (Session exact = lm.newSession(new SessionOptions(CONTEXT, KvCacheType.F16, 1))) {
+                assertThatThrownBy(() -> decode(exact, lm.vocabSize(), CONTEXT + 1)).isInstanceOf(ContextFullException.class);
+            }
+        }
+    }
+
+    @Test
+    void everyApproximationRunsPrefillAndDecode() throws Exception {
+        try (CausalLM lm = CausalLM.open(TestData.path("models/stories260K.gguf"))) {
+            int[] prompt = new int[40];
+            for (int i = 0; i < prompt.length; i++) {
+                prompt[i] = 1 + (i * 37) % 500;
+            }
+            for (String spec : new String[] {"block:8,stride:2", "linear:elu", "linear:favor:32", "window:8,sinks:2"}) {
+                try (Session s = lm.newSession(new SessionOptions(64, KvCacheType.F32, 16)
+                        .withAttention(AttentionSpec.parse(spec)))) {
+                    float[] logits = s.forward(Input.tokens(prompt), Session.Logits.LAST);
+                    float[] next = s.forward(Input.tokens(argmax(logits)), Session.Logits.LAST);
+                    assertThat(next).as(spec).hasSize(lm.vocabSize()).allMatch(Float::isFinite);
+                }
+            }
+        }
+    }
+}
