@@ -9,19 +9,9 @@ final class ScalarSsmKernels implements SsmKernels {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @Override
-    public void selectiveScan(float[] state, MemorySegment a, int dInner, int dState,
-                              float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
-                              float[] y, int nTokens) {
-        Parallel.forRange(dInner, SsmKernels.channelGrain(dInner, dState, nTokens), (from, to) -> {
-            for (int d = from; d < to; d++) {
-                scanChannel(state, a, d, dInner, dState, x, dt, bc, bOffset, cOffset, bcStride, y, nTokens);
-            }
-        });
-    }
-
-    private static void scanChannel(float[] state, MemorySegment a, int d, int dInner, int dState,
-                                    float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
-                                    float[] y, int nTokens) {
+    public void scanChannel(float[] state, MemorySegment a, int d, int dInner, int dState,
+                            float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
+                            float[] y, int nTokens) {
         for (int t = 0; t < nTokens; t++) {
             int td = t * dInner + d;
             float delta = SsmKernels.softplus(dt[td]);

@@ -20,9 +20,21 @@ public interface SsmKernels {
      * {@code bOffset} and {@code cOffset} within each row. One token is the O(1) decode step;
      * many tokens are the prefill, which gives the same numbers.
      */
-    void selectiveScan(float[] state, MemorySegment a, int dInner, int dState,
-                       float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
-                       float[] y, int nTokens);
+    default void selectiveScan(float[] state, MemorySegment a, int dInner, int dState,
+                               float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
+                               float[] y, int nTokens) {
+        // channels are independent: each thread takes whole channels and runs them through time
+        Parallel.forRange(dInner, channelGrain(dInner, dState, nTokens), (from, to) -> {
+            for (int d = from; d < to; d++) {
+                scanChannel(state, a, d, dInner, dState, x, dt, bc, bOffset, cOffset, bcStride, y, nTokens);
+            }
+        });
+    }
+
+    /** {@link #selectiveScan} for channel {@code d} alone, all {@code nTokens} in order. */
+    void scanChannel(float[] state, MemorySegment a, int d, int dInner, int dState,
+                     float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
+                     float[] y, int nTokens);
 
     /** ggml's softplus for Mamba's Δ: {@code log1p(exp(v))}, or v itself above 20. */
     static float softplus(float v) {
@@ -30,7 +42,7 @@ public interface SsmKernels {
     }
 
     /** Channels per parallel chunk: about 32k state updates each, so a decode step is not all overhead. */
-    static int channelGrain(int dInner, int dState, int nTokens) {
+    private static int channelGrain(int dInner, int dState, int nTokens) {
         return Parallel.grain(dInner, (long) dState * nTokens, 32_768, 8);
     }
 }

@@ -3,7 +3,6 @@ package org.mlm4j.kernels.panama;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.mlm4j.kernels.Parallel;
 import org.mlm4j.kernels.SsmKernels;
 
 import java.lang.foreign.MemorySegment;
@@ -20,19 +19,9 @@ final class PanamaSsmKernels implements SsmKernels {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @Override
-    public void selectiveScan(float[] state, MemorySegment a, int dInner, int dState,
-                              float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
-                              float[] y, int nTokens) {
-        Parallel.forRange(dInner, SsmKernels.channelGrain(dInner, dState, nTokens), (from, to) -> {
-            for (int d = from; d < to; d++) {
-                scanChannel(state, a, d, dInner, dState, x, dt, bc, bOffset, cOffset, bcStride, y, nTokens);
-            }
-        });
-    }
-
-    private static void scanChannel(float[] state, MemorySegment a, int d, int dInner, int dState,
-                                    float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
-                                    float[] y, int nTokens) {
+    public void scanChannel(float[] state, MemorySegment a, int d, int dInner, int dState,
+                            float[] x, float[] dt, float[] bc, int bOffset, int cOffset, int bcStride,
+                            float[] y, int nTokens) {
         int vectorEnd = F.loopBound(dState);
         int base = d * dState;
         for (int t = 0; t < nTokens; t++) {
