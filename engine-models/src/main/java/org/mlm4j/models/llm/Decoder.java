@@ -96,11 +96,14 @@ public final class Decoder implements CausalLM {
         }
     }
 
-    /** Writes the embedding of token {@code id} to {@code out[offset ..]}. */
-    void embed(int id, float[] out, int offset) {
+    void checkToken(int id) {
         if (id < 0 || id >= config.vocabSize()) {
             throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
         }
+    }
+
+    /** Writes the embedding of token {@code id} to {@code out[offset ..]}. */
+    void embed(int id, float[] out, int offset) {
         Block.embeddingRow(weights.tokenEmbedding(), id, out, offset);
     }
 }

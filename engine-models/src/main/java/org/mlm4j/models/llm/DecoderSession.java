@@ -55,9 +55,18 @@ final class DecoderSession implements Session {
                     + contextLength + " (use a shorter prompt or a larger --ctx, up to the model's "
                     + model.contextLength() + ")");
         }
-        if (input instanceof Input.Embeddings e && n > 0 && e.width() != model.embeddingLength()) {
-            throw new IllegalArgumentException("input embeddings have width " + e.width() + ", the model needs "
-                    + model.embeddingLength());
+        switch (input) {
+            case Input.Tokens tokens -> {
+                for (int i = 0; i < n; i++) {
+                    model.checkToken(tokens.id(i));
+                }
+            }
+            case Input.Embeddings rows -> {
+                if (n > 0 && rows.width() != model.embeddingLength()) {
+                    throw new IllegalArgumentException("input embeddings have width " + rows.width()
+                            + ", the model needs " + model.embeddingLength());
+                }
+            }
         }
         int vocab = model.vocabSize();
         float[] logits = new float[switch (wanted) {
