@@ -195,7 +195,9 @@ public final class Tokenizer {
         }
         long v = meta.getLong(key);
         if (v < 0 || v >= vocab.size()) {
-            warnings.accept("bad special token: '" + key + "' = " + v + ", using default id " + id);
+            if (v != 0xFFFF_FFFFL && v != -1) { // the u32 spelling of "no such token" (llama2.c conversions) is not worth a warning
+                warnings.accept("bad special token: '" + key + "' = " + v + ", using default id " + id);
+            }
             return id;
         }
         return (int) v;
