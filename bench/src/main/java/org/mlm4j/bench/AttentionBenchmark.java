@@ -6,6 +6,7 @@ import org.mlm4j.kernels.AttentionKernels;
 import org.mlm4j.kernels.AttentionMask;
 import org.mlm4j.kernels.KernelProvider;
 import org.mlm4j.kernels.KvBuffer;
+import org.mlm4j.kernels.Parallel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -19,11 +20,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One attention layer: MobileLLaMA-1.4B decode (16 heads of 128, F16 cache, one token after
- * {@code context} positions) and prefill ({@code context} tokens at once), and a ViT-L/14-336 layer
+ * One attention layer: MobileLLaMA-1.4B decode (16 heads of 128, F16 cache by default, one
+ * token after {@code context} positions) and prefill ({@code context} tokens at once), and a ViT-L/14-336 layer
  * (577 tokens, 16 heads of 64, F32, no mask). Vector API kernels against the scalar baseline.
  *
- * <pre>java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar AttentionBenchmark -f 1 -wi 2 -i 3 -w 1 -r 1</pre>
+ * <pre>java -jar bench/target/benchmarks.jar AttentionBenchmark -f 1 -wi 2 -i 3 -w 1 -r 1 [-p threads=2]</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,6 +38,13 @@ public class AttentionBenchmark {
 
     @Param({"512"})
     public int context;
+
+    @Param({"F16"})
+    public KvBuffer.Type cacheType;
+
+    /** Threads of the shared pool (the scalar kernels always use one). */
+    @Param({"1"})
+    public int threads;
 
     private static final int HEADS = 16;
     private static final int HEAD_DIM = 128;
@@ -53,12 +61,13 @@ public class AttentionBenchmark {
 
     @Setup
     public void setup() {
+        Parallel.configure(threads);
         attention = "scalar".equals(impl) ? KernelProvider.scalar().attention() : KernelProvider.get().attention();
         Random random = new Random(1);
         int width = HEADS * HEAD_DIM;
         float[] k = gaussian(random, context * width);
         float[] v = gaussian(random, context * width);
-        cache = KvBuffer.allocate(KvBuffer.Type.F16, context, HEADS, HEAD_DIM);
+        cache = KvBuffer.allocate(cacheType, context, HEADS, HEAD_DIM);
         cache.put(0, k, 0, v, 0, width, context);
         q = gaussian(random, context * width);
         out = new float[context * width];
@@ -77,7 +86,7 @@ public class AttentionBenchmark {
     }
 
     @Benchmark
-    public float decodeF16() {
+    public float decode() {
         int width = HEADS * HEAD_DIM;
         attention.attention(q, 0, width, 1, HEADS, context - 1, cache, AttentionMask.CAUSAL,
                 (float) (1 / Math.sqrt(HEAD_DIM)), out, 0, width);
@@ -85,7 +94,7 @@ public class AttentionBenchmark {
     }
 
     @Benchmark
-    public float prefillF16() {
+    public float prefill() {
         int width = HEADS * HEAD_DIM;
         attention.attention(q, 0, width, context, HEADS, 0, cache, AttentionMask.CAUSAL,
                 (float) (1 / Math.sqrt(HEAD_DIM)), out, 0, width);

@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The row ops at the sizes a MobileLLaMA-1.4B layer uses (n_embd 2048, n_ff 5632, 16 heads of 128),
  * Vector API kernels against the scalar baseline ({@code impl=scalar}).
  *
- * <pre>java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar OpsBenchmark -f 1 -wi 2 -i 3 -w 1 -r 1</pre>
+ * <pre>java -jar bench/target/benchmarks.jar OpsBenchmark -f 1 -wi 2 -i 3 -w 1 -r 1</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -3,14 +3,16 @@ package org.mlm4j.kernels;
 import java.util.Objects;
 
 /**
- * The keys and values one attention layer reads: for each position, a row of
- * {@code nKvHeads · headDim} key floats and one of value floats (head j at {@code j·headDim}), as
- * llama.cpp's KV cache. Stored as F16 (llama.cpp's default: rounded to nearest even when written)
- * or F32. The {@link AttentionKernels} read it; the element type also selects ggml's attention
- * numerics (F16: the query and the softmax probabilities are rounded to F16 as well).
+ * The keys and values one attention layer reads: for each position, {@code nKvHeads} key heads and
+ * value heads of {@code headDim} floats, as llama.cpp's KV cache. Stored as F16 (llama.cpp's
+ * default: rounded to nearest even when written) or F32. The {@link AttentionKernels} read it; the
+ * element type also selects ggml's attention numerics (F16: the query and the softmax
+ * probabilities are rounded to F16 as well).
  *
  * <p>Two kinds: {@link #allocate} owns its storage and is filled by {@link #put} (a decoder's
- * cache; {@link #truncate} rewinds it); {@link #wrap} is a read-only F32 view of rows that already
+ * cache; {@link #truncate} rewinds it). It is stored head-major, {@code [head][slot][headDim]},
+ * so the attention of one head streams through contiguous memory instead of jumping a whole
+ * position row (often a page) per key. {@link #wrap} is a read-only F32 view of rows that already
  * exist (the ViT's K and V straight out of their projections, possibly inside a fused QKV row).
  * Storage is addressed through {@link #keyOffset}/{@link #valueOffset}; {@link #ring} (StreamingLLM's
  * cache: attention sinks plus a sliding window) only changes the position→slot mapping, so the
@@ -26,7 +28,8 @@ public final class KvBuffer {
     private final int nKvHeads;
     private final int headDim;
     private final int capacity;
-    private final int rowStride;
+    private final int positionStride;
+    private final int headStride;
     private final boolean owned;
     private final short[] keys16;
     private final short[] values16;
@@ -41,14 +44,15 @@ public final class KvBuffer {
     /** Positions {@code sinks … oldest − 1} have been overwritten (a ring that wrapped; else 0). */
     private int oldest;
 
-    private KvBuffer(Type type, int nKvHeads, int headDim, int capacity, int rowStride, boolean owned,
+    private KvBuffer(Type type, int nKvHeads, int headDim, int capacity, int positionStride, int headStride, boolean owned,
                      short[] keys16, short[] values16, float[] keys32, float[] values32,
                      int keysOffset, int valuesOffset, int sinks, int ringSize, int length) {
         this.type = type;
         this.nKvHeads = nKvHeads;
         this.headDim = headDim;
         this.capacity = capacity;
-        this.rowStride = rowStride;
+        this.positionStride = positionStride;
+        this.headStride = headStride;
         this.owned = owned;
         this.keys16 = keys16;
         this.values16 = values16;
@@ -85,13 +89,13 @@ public final class KvBuffer {
             throw new IllegalArgumentException("kv buffer: capacity " + capacity + ", " + nKvHeads
                     + " kv heads of " + headDim);
         }
-        int row = Math.multiplyExact(nKvHeads, headDim);
-        int size = Math.multiplyExact(capacity, row);
+        int headSize = Math.multiplyExact(capacity, headDim);
+        int size = Math.multiplyExact(headSize, nKvHeads);
         return type == Type.F16
-                ? new KvBuffer(type, nKvHeads, headDim, capacity, row, true, new short[size], new short[size], null, null,
-                        0, 0, sinks, ringSize, 0)
-                : new KvBuffer(type, nKvHeads, headDim, capacity, row, true, null, null, new float[size], new float[size],
-                        0, 0, sinks, ringSize, 0);
+                ? new KvBuffer(type, nKvHeads, headDim, capacity, headDim, headSize, true, new short[size], new short[size],
+                        null, null, 0, 0, sinks, ringSize, 0)
+                : new KvBuffer(type, nKvHeads, headDim, capacity, headDim, headSize, true, null, null,
+                        new float[size], new float[size], 0, 0, sinks, ringSize, 0);
     }
 
     /**
@@ -109,7 +113,7 @@ public final class KvBuffer {
             throw new IllegalArgumentException("kv buffer: " + length + " rows of " + row + " at stride " + rowStride
                     + " do not fit the arrays");
         }
-        return new KvBuffer(Type.F32, nKvHeads, headDim, length, rowStride, false, null, null, keys, values,
+        return new KvBuffer(Type.F32, nKvHeads, headDim, length, rowStride, headDim, false, null, null, keys, values,
                 keysOffset, valuesOffset, 0, 0, length);
     }
 
@@ -130,18 +134,19 @@ public final class KvBuffer {
             throw new IllegalArgumentException("kv buffer: cannot store positions " + position + ".."
                     + (position + nTokens - 1) + " (length " + length + ", capacity " + capacity + ")");
         }
-        int row = nKvHeads * headDim;
         for (int t = 0; t < nTokens; t++) {
-            int src = t * stride;
-            int dst = slot(position + t) * rowStride;
-            if (type == Type.F16) {
-                for (int i = 0; i < row; i++) {
-                    keys16[dst + i] = Float.floatToFloat16(k[kOffset + src + i]);
-                    values16[dst + i] = Float.floatToFloat16(v[vOffset + src + i]);
+            for (int head = 0; head < nKvHeads; head++) {
+                int src = t * stride + head * headDim;
+                int dst = keyOffset(position + t, head);
+                if (type == Type.F16) {
+                    for (int i = 0; i < headDim; i++) {
+                        keys16[dst + i] = Float.floatToFloat16(k[kOffset + src + i]);
+                        values16[dst + i] = Float.floatToFloat16(v[vOffset + src + i]);
+                    }
+                } else {
+                    System.arraycopy(k, kOffset + src, keys32, dst, headDim);
+                    System.arraycopy(v, vOffset + src, values32, dst, headDim);
                 }
-            } else {
-                System.arraycopy(k, kOffset + src, keys32, dst, row);
-                System.arraycopy(v, vOffset + src, values32, dst, row);
             }
         }
         length = Math.max(length, position + nTokens);
@@ -192,7 +197,7 @@ public final class KvBuffer {
 
     /** Bytes of key and value storage (the cache's memory, fixed at allocation). */
     public long storageBytes() {
-        long elements = 2L * capacity * rowStride;
+        long elements = 2L * capacity * nKvHeads * headDim;
         return type == Type.F16 ? 2 * elements : 4 * elements;
     }
 
@@ -207,12 +212,12 @@ public final class KvBuffer {
 
     /** Index of key head {@code head} at {@code position} in {@link #keysF16()} or {@link #keysF32()}. */
     public int keyOffset(int position, int head) {
-        return keysOffset + slot(position) * rowStride + head * headDim;
+        return keysOffset + slot(position) * positionStride + head * headStride;
     }
 
     /** Index of value head {@code head} at {@code position} in {@link #valuesF16()} or {@link #valuesF32()}. */
     public int valueOffset(int position, int head) {
-        return valuesOffset + slot(position) * rowStride + head * headDim;
+        return valuesOffset + slot(position) * positionStride + head * headStride;
     }
 
     /** The F16 key storage (kernels only), or null for F32. */

@@ -18,7 +18,20 @@ class AttentionKernelsTest {
     /** F16 cache: the probabilities are rounded to fp16 (relative 2^-11) before the weighted sum. */
     private static final double F16_TOLERANCE = 2e-3;
 
+    /**
+     * The same kernel on the same row: equal bit for bit in compiled code, but a run may straddle
+     * the JIT, whose Vector API fallback sums lanes and computes exp differently from compiled code.
+     */
+    private static final double SAME_ORDER = 1e-6;
+
     private final Random random = new Random(7);
+
+    private static void assertClose(float[] actual, float[] expected, double tolerance) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < actual.length; i++) {
+            assertThat((double) actual[i]).as("[%d]", i).isCloseTo(expected[i], within(tolerance));
+        }
+    }
 
     private float[] randoms(int n) {
         float[] x = new float[n];
@@ -199,7 +212,7 @@ class AttentionKernelsTest {
                 stepwise.put(t, k, t * kvWidth, v, t * kvWidth, kvWidth, 1);
                 kernels.attention(q, t * width, width, 1, heads, t, stepwise, AttentionMask.CAUSAL, 0.3f, decode, t * width, width);
             }
-            assertThat(decode).containsExactly(prefill);
+            assertClose(decode, prefill, SAME_ORDER);
         }
     }
 
@@ -245,7 +258,7 @@ class AttentionKernelsTest {
                 KernelProvider.get().attention().attention(q, 0, heads * headDim, tokens, heads, 0, kv,
                         AttentionMask.CAUSAL, 0.2f, outs[threads - 1], 0, heads * headDim);
             }
-            assertThat(outs[1]).containsExactly(outs[0]);
+            assertClose(outs[1], outs[0], SAME_ORDER);
         } finally {
             Parallel.configure(before);
         }

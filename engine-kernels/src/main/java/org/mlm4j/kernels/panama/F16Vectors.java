@@ -24,18 +24,19 @@ final class F16Vectors {
     /**
      * The fp16 values {@code src[offset … offset + F.length())} as floats. Exponent and mantissa
      * shifted into place denote the value times 2^−112 (subnormals included), so one multiply by
-     * 2^112 rescales exactly; infinities and NaNs get the all-ones exponent instead, NaNs made
-     * quiet as F16C's {@code vcvtph2ps} (and so the JDK's intrinsic) does.
+     * 2^112 rescales exactly; infinities and NaNs then get the all-ones exponent, NaNs made quiet as
+     * F16C's {@code vcvtph2ps} (and so the JDK's intrinsic) does. The sign comes from the
+     * sign-extended short.
      */
     static FloatVector load(short[] src, int offset) {
         IntVector h = (IntVector) ShortVector.fromArray(HALF, src, offset).convertShape(VectorOperators.S2I, I, 0);
-        IntVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-        FloatVector finite = magnitude.reinterpretAsFloats().mul(0x1p112f);
-        IntVector special = magnitude.or(0x7f800000)
-                .lanewise(VectorOperators.OR, 0x400000, h.and(0x3ff).compare(VectorOperators.NE, 0));
-        IntVector bits = finite.reinterpretAsInts()
-                .blend(special, h.and(0x7c00).compare(VectorOperators.EQ, 0x7c00));
-        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+        IntVector magnitude = h.and(0x7fff);
+        IntVector scaled = magnitude.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                .reinterpretAsInts();
+        return scaled.or(h.and(0x80000000))
+                .lanewise(VectorOperators.OR, 0x7f800000, magnitude.compare(VectorOperators.GT, 0x7bff))
+                .lanewise(VectorOperators.OR, 0x00400000, magnitude.compare(VectorOperators.GT, 0x7c00))
+                .reinterpretAsFloats();
     }
 
     /** {@code dst[i] = fp32(src[i])} for n values. */

@@ -12,10 +12,12 @@ import org.mlm4j.kernels.Parallel;
  * gathers the {@code g} query heads sharing that KV head for its tokens, then walks the visible
  * positions once for the scores and once for the weighted sum, so each K and V row is read (and,
  * in an F16 buffer, converted to float) once per task, not once per query head. The q·k dots, the
- * softmax and the V accumulation are vector loops. Every query row is computed exactly as its
- * scalar twin orders it whatever the blocking, so prefill and token-by-token decode agree bit for
- * bit, and so do runs on any number of threads (tasks run on {@link Parallel}'s pool; each writes
- * only its own output heads).
+ * softmax and the V accumulation are vector loops. Each query row goes through the same
+ * operations in the same order whatever the blocking and the thread count (tasks run on
+ * {@link Parallel}'s pool; each writes only its own output heads), so prefill and token-by-token
+ * decode, and any number of threads, agree bit for bit once the JIT has compiled the kernel (the
+ * Vector API's interpreted fallback sums lanes and computes exp in another order than the
+ * compiled code, a difference of float rounding).
  */
 final class PanamaAttentionKernels implements AttentionKernels {
     /** Query tokens per task: enough rows to amortise each K/V row conversion, scores stay in L2. */
