@@ -1,5 +1,6 @@
 package org.mlm4j;
 
+import org.mlm4j.kernels.AttentionSpec;
 import org.mlm4j.models.vision.ClipVisionModel;
 import org.mlm4j.models.vision.image.ImageLoader;
 import org.mlm4j.models.vision.image.RgbImage;
@@ -27,10 +28,25 @@ import java.util.Objects;
  */
 public final class VisionEncoder implements AutoCloseable {
 
-    /** Load options. */
-    public record Options(VisionPreset preset) {
+    /**
+     * Load options.
+     *
+     * @param preset    whose numbers to reproduce
+     * @param attention the ViT's self-attention: exact (default), {@code block:B[,stride:T]} or
+     *                  {@code linear:…} (docs/attention.md; a sliding window is for decoders)
+     */
+    public record Options(VisionPreset preset, AttentionSpec attention) {
         public Options {
             Objects.requireNonNull(preset, "preset");
+            Objects.requireNonNull(attention, "attention");
+        }
+
+        public Options(VisionPreset preset) {
+            this(preset, AttentionSpec.EXACT);
+        }
+
+        public Options withAttention(AttentionSpec spec) {
+            return new Options(preset, spec);
         }
 
         public static Options defaults() {
@@ -53,7 +69,7 @@ public final class VisionEncoder implements AutoCloseable {
 
     /** Opens and checks an mmproj file; unsupported projectors and missing tensors fail here. */
     public static VisionEncoder load(Path mmproj, Options options) throws IOException {
-        return new VisionEncoder(ClipVisionModel.load(mmproj, options.preset()));
+        return new VisionEncoder(ClipVisionModel.load(mmproj, options.preset(), options.attention()));
     }
 
     /** Decodes (PNG, JPEG, ...), preprocesses and encodes an image file: {@code [tokens()][embeddingLength()]}. */

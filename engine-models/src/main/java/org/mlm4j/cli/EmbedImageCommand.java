@@ -1,5 +1,8 @@
 package org.mlm4j.cli;
 
+import org.mlm4j.kernels.Attention;
+import org.mlm4j.kernels.AttentionSpec;
+
 import org.mlm4j.VisionEncoder;
 import org.mlm4j.kernels.KernelProvider;
 import org.mlm4j.kernels.Parallel;
@@ -44,6 +47,8 @@ final class EmbedImageCommand implements Command {
                                               pytorch (default): what the original PyTorch models compute;
                                               llamacpp: llama.cpp's clip.cpp numbers, quirks included
                   --threads N                 compute threads (default: all cores)
+                  --vision-attention A        the ViT's attention: exact (default), block:B[,stride:T],
+                                              linear:elu or linear:favor:M (docs/attention.md)
                 """;
     }
 
@@ -57,7 +62,7 @@ final class EmbedImageCommand implements Command {
         Parallel.configure(options.integer("threads", Runtime.getRuntime().availableProcessors()));
         options.finish();
 
-        try (VisionEncoder encoder = VisionEncoder.load(mmproj, new VisionEncoder.Options(preset))) {
+        try (VisionEncoder encoder = VisionEncoder.load(mmproj, new VisionEncoder.Options(preset, visionAttention(options)))) {
             long t0 = System.nanoTime();
             RgbImage decoded = ImageLoader.load(image);
             long t1 = System.nanoTime();
@@ -76,6 +81,15 @@ final class EmbedImageCommand implements Command {
                     (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
         }
         return 0;
+    }
+
+    /** {@code --vision-attention}, shared with the commands that take images. */
+    static AttentionSpec visionAttention(Options options) {
+        try {
+            return Attention.forEncoder(AttentionSpec.parse(options.string("vision-attention", "exact"))).spec();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--vision-attention: " + e.getMessage());
+        }
     }
 
     /** {@code --vision-preset}, shared with the commands that take images. */

@@ -1,6 +1,8 @@
 package org.mlm4j.models.vision;
 
 import org.mlm4j.gguf.GgufFile;
+import org.mlm4j.kernels.Attention;
+import org.mlm4j.kernels.AttentionSpec;
 import org.mlm4j.models.vision.image.VisionPreset;
 
 import java.io.IOException;
@@ -18,13 +20,13 @@ public final class ClipVisionModel implements AutoCloseable {
     private final ClipVisionTransformer vit;
     private final Projector projector;
 
-    private ClipVisionModel(GgufFile file, VisionPreset preset) {
+    private ClipVisionModel(GgufFile file, VisionPreset preset, AttentionSpec attention) {
         this.file = file;
         this.preset = preset;
         this.config = ClipConfig.from(file.metadata());
         VisionNumerics numerics = VisionNumerics.of(preset);
         MmprojTensors t = new MmprojTensors(file);
-        this.vit = new ClipVisionTransformer(t, config, numerics);
+        this.vit = new ClipVisionTransformer(t, config, numerics, Attention.forEncoder(attention));
         this.projector = switch (config.projectorType()) {
             case MLP -> MlpProjector.llava(t, config.hidden(), numerics);
             case LDP -> new LdpProjector(t, config.hidden(), numerics, config.layerNormEps());
@@ -34,9 +36,15 @@ public final class ClipVisionModel implements AutoCloseable {
 
     /** Opens and checks {@code mmproj}; a malformed file fails here with one line naming the problem. */
     public static ClipVisionModel load(Path mmproj, VisionPreset preset) throws IOException {
+        return load(mmproj, preset, AttentionSpec.EXACT);
+    }
+
+    /** As {@link #load(Path, VisionPreset)}, the ViT's self-attention computed as {@code attention} says. */
+    public static ClipVisionModel load(Path mmproj, VisionPreset preset, AttentionSpec attention) throws IOException {
+        Attention.forEncoder(attention);
         GgufFile file = GgufFile.open(mmproj);
         try {
-            return new ClipVisionModel(file, preset);
+            return new ClipVisionModel(file, preset, attention);
         } catch (RuntimeException e) {
             file.close();
             throw e;

@@ -1,5 +1,6 @@
 package org.mlm4j.models.vision;
 
+import org.mlm4j.kernels.Attention;
 import org.mlm4j.kernels.KernelProvider;
 import org.mlm4j.kernels.OpsKernels;
 import org.mlm4j.tensor.GgmlType;
@@ -24,7 +25,7 @@ final class ClipVisionTransformer {
     private final LayerNorm postLn;
     private final List<VitBlock> blocks = new ArrayList<>();
 
-    ClipVisionTransformer(MmprojTensors t, ClipConfig c, VisionNumerics numerics) {
+    ClipVisionTransformer(MmprojTensors t, ClipConfig c, VisionNumerics numerics, Attention attention) {
         this.config = c;
         this.numerics = numerics;
         int h = c.hidden();
@@ -42,7 +43,7 @@ final class ClipVisionTransformer {
         }
         Activation act = c.useGelu() ? numerics.vitGelu() : numerics.vitQuickGelu();
         for (int i = 0; i < run; i++) {
-            blocks.add(new VitBlock(t, i, c, act, numerics));
+            blocks.add(new VitBlock(t, i, c, act, numerics, attention));
         }
     }
 

@@ -1,5 +1,6 @@
 package org.mlm4j.models.vision;
 
+import org.mlm4j.kernels.Attention;
 import org.mlm4j.kernels.AttentionMask;
 import org.mlm4j.kernels.KernelProvider;
 import org.mlm4j.kernels.KvBuffer;
@@ -23,8 +24,12 @@ final class VitBlock {
     private final int heads;
     private final Activation activation;
     private final VisionNumerics numerics;
+    /** Exact, or the approximation {@code --vision-attention} chose (docs/attention.md). */
+    private final Attention attention;
 
-    VitBlock(MmprojTensors t, int index, ClipConfig c, Activation activation, VisionNumerics numerics) {
+    VitBlock(MmprojTensors t, int index, ClipConfig c, Activation activation, VisionNumerics numerics,
+             Attention attention) {
+        this.attention = attention;
         String p = "v.blk." + index + ".";
         int h = c.hidden();
         this.ln1 = t.layerNorm(p + "ln1", h, c.layerNormEps());
@@ -52,8 +57,7 @@ final class VitBlock {
         v.apply(s.normed, n, s.v, numerics.matmul());
         ops.scale(s.q, 0, s.q, 0, n * hidden, (float) (1 / Math.sqrt(headDim)));
         KvBuffer kv = KvBuffer.wrap(s.k, 0, s.v, 0, hidden, n, heads, headDim);
-        KernelProvider.get().attention().attention(s.q, 0, hidden, n, heads, 0, kv, AttentionMask.NONE, 1f,
-                s.attended, 0, hidden);
+        attention.attend(s.q, 0, hidden, n, heads, 0, kv, AttentionMask.NONE, 1f, s.attended, 0, hidden);
         out.apply(s.attended, n, s.normed, numerics.matmul());
         ops.add(x, 0, s.normed, 0, x, 0, n * hidden);
 
