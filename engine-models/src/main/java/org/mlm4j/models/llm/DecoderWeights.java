@@ -1,6 +1,7 @@
 package org.mlm4j.models.llm;
 
 import java.util.Arrays;
+import java.util.List;
 import org.mlm4j.gguf.GgufFile;
 import org.mlm4j.models.llm.ModelConfig.Architecture;
 import org.mlm4j.tensor.Dequantize;
@@ -34,6 +35,12 @@ public record DecoderWeights(Tensor tokenEmbedding, Norm outputNorm, Linear outp
     }
 
     static DecoderWeights bind(GgufFile gguf, ModelConfig c) {
+        for (String factors : List.of("rope_freqs.weight", "rope_factors_long.weight", "rope_factors_short.weight")) {
+            if (gguf.hasTensor(factors)) {
+                throw new InvalidModelException("per-dimension RoPE frequency factors ('" + factors
+                        + "': LLaMA-3.1 / Phi-3 128k long-context RoPE) are not supported");
+            }
+        }
         Binder b = new Binder(gguf);
         Architecture arch = c.architecture();
         int e = c.embeddingLength();

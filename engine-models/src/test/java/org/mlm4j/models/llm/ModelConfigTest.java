@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mlm4j.gguf.GgufFile;
 import org.mlm4j.gguf.GgufWriter;
 import org.mlm4j.models.llm.ModelConfig.Architecture;
+import org.mlm4j.tensor.GgmlType;
 import org.mlm4j.tensor.Tensor;
 import org.mlm4j.testing.TestData;
 
@@ -51,6 +52,12 @@ class ModelConfigTest {
             ModelConfig c = ModelConfig.read(gguf);
             assertThat(c.headCountKv()).isEqualTo(c.headCount());
             assertThat(c.ropeBase()).isEqualTo(10000f);
+            assertThat(c.ropeFreqScale()).isEqualTo(1f);
+        }
+        Path scaled = rewrite("llama_e128-F32", w -> w.put("llama.rope.scaling.type", "linear")
+                .put("llama.rope.scaling.factor", 4f), t -> true);
+        try (GgufFile gguf = GgufFile.open(scaled)) {
+            assertThat(ModelConfig.read(gguf).ropeFreqScale()).isEqualTo(0.25f);
         }
     }
 
@@ -78,6 +85,11 @@ class ModelConfigTest {
                 .isInstanceOf(InvalidModelException.class).hasMessageContaining("wrong shape");
         assertThatThrownBy(() -> open(rewrite("llama_e128-F32", w -> w.put("llama.rope.dimension_count", 16), t -> true)))
                 .isInstanceOf(InvalidModelException.class).hasMessageContaining("n_rot");
+        assertThatThrownBy(() -> open(rewrite("llama_e128-F32", w -> w.put("llama.rope.scaling.type", "yarn"), t -> true)))
+                .isInstanceOf(InvalidModelException.class).hasMessageContaining("rope scaling type 'yarn'");
+        assertThatThrownBy(() -> open(rewrite("llama_e128-F32",
+                w -> w.addTensor("rope_freqs.weight", GgmlType.F32, new long[] {16}, new float[16]), t -> true)))
+                .isInstanceOf(InvalidModelException.class).hasMessageContaining("rope_freqs");
     }
 
     private static void open(Path p) throws Exception {
