@@ -5,11 +5,12 @@ import java.util.List;
 
 /**
  * {@code bench SUBCOMMAND}: speed measurements, one subcommand per subject ({@code model}: a whole
- * model's prefill and decode, like llama-bench). Subcommands register in {@link #SUBCOMMANDS}.
+ * model's prefill and decode, like llama-bench; {@code kernels}: the matmul kernels). Subcommands register in {@link #SUBCOMMANDS}.
  */
 final class BenchCommand implements Command {
     private static final List<Command> SUBCOMMANDS = List.of(
-            new ModelBench());
+            new ModelBench(),
+            new KernelsBench());
 
     @Override
     public String name() {

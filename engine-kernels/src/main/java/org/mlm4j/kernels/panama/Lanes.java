@@ -2,36 +2,29 @@ package org.mlm4j.kernels.panama;
 
 import static org.mlm4j.kernels.panama.VectorConstants.F;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
-
 /**
- * A horizontal sum with one fixed order: halves added pairwise ({@code log2(lanes)} permute+add
- * steps). {@code reduceLanes(ADD)} leaves the order open, and its compiled and interpreted forms
- * do differ, which would make a result depend on JIT timing and on how rows are split over threads.
+ * Horizontal sums in one fixed order. Kernels store their accumulators ({@code intoArray}) and sum
+ * the lanes here, pairwise. Two reasons: {@code reduceLanes(ADD)} leaves the order open and its
+ * compiled and interpreted forms differ, which would make results depend on JIT timing and on how
+ * rows are split over threads; and a vector handed to a call C2 does not inline is boxed, which in
+ * a large kernel method (where C2 stops inlining) costs more than the whole product.
  */
 final class Lanes {
-    private static final VectorShuffle<Float>[] FOLDS = folds();
+    /** Floats of scratch a kernel needs to store {@code accumulators} vectors. */
+    static int scratch(int accumulators) {
+        return accumulators * F.length();
+    }
 
     private Lanes() {
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(F.length());
-        VectorShuffle<Float>[] folds = new VectorShuffle[steps];
-        for (int s = 0, half = F.length() / 2; s < steps; s++, half /= 2) {
-            int h = half;
-            folds[s] = VectorShuffle.fromOp(F, i -> (i + h) % F.length());
+    /** Σ of the {@code F.length()} floats at {@code lanes[offset]}: halves added until one is left. */
+    static float sum(float[] lanes, int offset) {
+        for (int width = F.length() / 2; width >= 1; width /= 2) {
+            for (int i = 0; i < width; i++) {
+                lanes[offset + i] += lanes[offset + i + width];
+            }
         }
-        return folds;
-    }
-
-    /** Σ lanes of {@code v}, always in the same order. */
-    static float sum(FloatVector v) {
-        for (VectorShuffle<Float> fold : FOLDS) {
-            v = v.add(v.rearrange(fold));
-        }
-        return v.lane(0);
+        return lanes[offset];
     }
 }

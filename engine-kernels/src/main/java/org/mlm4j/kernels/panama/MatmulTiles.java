@@ -7,7 +7,8 @@ import jdk.incubator.vector.FloatVector;
 /**
  * The register-blocked F32 core of every batched matmul: 4 weight rows (an unpacked panel, row r
  * at {@code panel[r·k]}) against 4 activation rows (at {@code x[xo_c]}), 16 vector accumulators
- * fed by 8 loads per step of {@code F.length()} columns, one horizontal sum per output at the end.
+ * fed by 8 loads per step of {@code F.length()} columns, one horizontal sum per output at the end
+ * ({@link Lanes}: {@code lanes} is scratch for it).
  * With 32 vector registers (AVX-512) nothing spills.
  */
 final class MatmulTiles {
@@ -15,7 +16,8 @@ final class MatmulTiles {
     }
 
     /** {@code out[4r + c] = Σ_k panel[r·k + i]·x[xo_c + i]} for r, c < 4. */
-    static void tile4x4(float[] panel, int k, float[] x, int xo0, int xo1, int xo2, int xo3, float[] out) {
+    static void tile4x4(float[] panel, int k, float[] x, int xo0, int xo1, int xo2, int xo3, float[] out,
+                        float[] lanes) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
@@ -48,22 +50,26 @@ final class MatmulTiles {
             a23 = w2.fma(x3, a23);
             a33 = w3.fma(x3, a33);
         }
-        out[0] = sum(a00);
-        out[1] = sum(a01);
-        out[2] = sum(a02);
-        out[3] = sum(a03);
-        out[4] = sum(a10);
-        out[5] = sum(a11);
-        out[6] = sum(a12);
-        out[7] = sum(a13);
-        out[8] = sum(a20);
-        out[9] = sum(a21);
-        out[10] = sum(a22);
-        out[11] = sum(a23);
-        out[12] = sum(a30);
-        out[13] = sum(a31);
-        out[14] = sum(a32);
-        out[15] = sum(a33);
+        int n = F.length();
+        a00.intoArray(lanes, 0);
+        a01.intoArray(lanes, n);
+        a02.intoArray(lanes, 2 * n);
+        a03.intoArray(lanes, 3 * n);
+        a10.intoArray(lanes, 4 * n);
+        a11.intoArray(lanes, 5 * n);
+        a12.intoArray(lanes, 6 * n);
+        a13.intoArray(lanes, 7 * n);
+        a20.intoArray(lanes, 8 * n);
+        a21.intoArray(lanes, 9 * n);
+        a22.intoArray(lanes, 10 * n);
+        a23.intoArray(lanes, 11 * n);
+        a30.intoArray(lanes, 12 * n);
+        a31.intoArray(lanes, 13 * n);
+        a32.intoArray(lanes, 14 * n);
+        a33.intoArray(lanes, 15 * n);
+        for (int j = 0; j < 16; j++) {
+            out[j] = Lanes.sum(lanes, j * n);
+        }
         if (i < k) {
             int[] xo = {xo0, xo1, xo2, xo3};
             for (int r = 0; r < 4; r++) {
@@ -75,7 +81,7 @@ final class MatmulTiles {
     }
 
     /** {@code out[r] = Σ_k panel[r·k + i]·x[xo + i]} for r < 4: one activation row (decode). */
-    static void tile4x1(float[] panel, int k, float[] x, int xo, float[] out) {
+    static void tile4x1(float[] panel, int k, float[] x, int xo, float[] out, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int step = 2 * F.length();
@@ -94,14 +100,14 @@ final class MatmulTiles {
             b2 = FloatVector.fromArray(F, panel, 2 * k + i + F.length()).fma(x1, b2);
             b3 = FloatVector.fromArray(F, panel, 3 * k + i + F.length()).fma(x1, b3);
         }
-        out[0] = sum(a0.add(b0)) + tail(panel, 0, x, xo, i, k);
-        out[1] = sum(a1.add(b1)) + tail(panel, k, x, xo, i, k);
-        out[2] = sum(a2.add(b2)) + tail(panel, 2 * k, x, xo, i, k);
-        out[3] = sum(a3.add(b3)) + tail(panel, 3 * k, x, xo, i, k);
-    }
-
-    private static float sum(FloatVector v) {
-        return Lanes.sum(v);
+        int n = F.length();
+        a0.add(b0).intoArray(lanes, 0);
+        a1.add(b1).intoArray(lanes, n);
+        a2.add(b2).intoArray(lanes, 2 * n);
+        a3.add(b3).intoArray(lanes, 3 * n);
+        for (int r = 0; r < 4; r++) {
+            out[r] = Lanes.sum(lanes, r * n) + tail(panel, r * k, x, xo, i, k);
+        }
     }
 
     private static float tail(float[] panel, int po, float[] x, int xo, int from, int k) {

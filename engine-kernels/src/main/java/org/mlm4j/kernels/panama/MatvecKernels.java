@@ -53,7 +53,8 @@ final class MatvecKernels {
      * Q8_0 blocks, x from {@code x[xo]}.
      */
     static void q8_0Rows4(MemorySegment w, long o0, long o1, long o2, long o3, int blocks, float[] x, int xo,
-                          float[] out) {
+                          float[] out, float[] lanes, float[] d) {
+        scales(w, o0, o1, o2, o3, blocks, Blocks.Q8_0.BYTES, d);
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int i = 0; i < blocks; i++) {
             long b = (long) i * Blocks.Q8_0.BYTES;
@@ -69,64 +70,77 @@ final class MatvecKernels {
                     p3 = ints(b3, p).fma(xv, p3);
                 }
             }
-            acc0 = p0.fma(FloatVector.broadcast(F, LittleEndian.f16(w, o0 + b)), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, LittleEndian.f16(w, o1 + b)), acc1);
-            acc2 = p2.fma(FloatVector.broadcast(F, LittleEndian.f16(w, o2 + b)), acc2);
-            acc3 = p3.fma(FloatVector.broadcast(F, LittleEndian.f16(w, o3 + b)), acc3);
+            acc0 = p0.fma(FloatVector.broadcast(F, d[4 * i]), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, d[4 * i + 1]), acc1);
+            acc2 = p2.fma(FloatVector.broadcast(F, d[4 * i + 2]), acc2);
+            acc3 = p3.fma(FloatVector.broadcast(F, d[4 * i + 3]), acc3);
         }
-        out[0] = Lanes.sum(acc0);
-        out[1] = Lanes.sum(acc1);
-        out[2] = Lanes.sum(acc2);
-        out[3] = Lanes.sum(acc3);
+        acc0.intoArray(lanes, 0);
+        acc1.intoArray(lanes, F.length());
+        acc2.intoArray(lanes, 2 * F.length());
+        acc3.intoArray(lanes, 3 * F.length());
+        for (int r = 0; r < 4; r++) {
+            out[r] = Lanes.sum(lanes, r * F.length());
+        }
     }
 
     /**
-     * As {@link #q8_0Rows4} for Q4_0 blocks (nibbles 0..15, the −8 through {@code blockSums[i] = Σx}
-     * over block i).
+     * As {@link #q8_0Rows4} for two rows of Q4_0 blocks (nibbles 0..15; the −8 enters through
+     * {@code blockSums[i] = Σx} over block i). Two rows, not four: with four, C2 runs out of its
+     * inlining node budget inside the loop and the vectors get boxed.
      */
-    static void q4_0Rows4(MemorySegment w, long o0, long o1, long o2, long o3, int blocks, float[] x, int xo,
-                          float[] blockSums, float[] out) {
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        float c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    static void q4_0Rows2(MemorySegment w, long o0, long o1, int blocks, float[] x, int xo,
+                          float[] blockSums, float[] out, float[] lanes, float[] d) {
+        scales(w, o0, o1, o0, o1, blocks, Blocks.Q4_0.BYTES, d);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        float c0 = 0, c1 = 0;
         for (int i = 0; i < blocks; i++) {
             long b = (long) i * Blocks.Q4_0.BYTES;
-            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0;
             for (int g = 0; g < 16; g += BL) {
                 long at = b + Blocks.Q4_0.QS + g;
-                ByteVector b0 = bytes(w, o0 + at), b1 = bytes(w, o1 + at), b2 = bytes(w, o2 + at), b3 = bytes(w, o3 + at);
+                ByteVector b0 = bytes(w, o0 + at), b1 = bytes(w, o1 + at);
                 for (int p = 0; p < B_TO_I_PARTS; p++) {
                     int e = xo + 32 * i + g + p * L;
                     FloatVector xl = FloatVector.fromArray(F, x, e);
                     FloatVector xh = FloatVector.fromArray(F, x, e + 16);
-                    p0 = nibbles(b0, p, xl, xh, p0);
-                    p1 = nibbles(b1, p, xl, xh, p1);
-                    p2 = nibbles(b2, p, xl, xh, p2);
-                    p3 = nibbles(b3, p, xl, xh, p3);
+                    IntVector v0 = widenUnsigned(b0, p), v1 = widenUnsigned(b1, p);
+                    p0 = floats(v0.and(0xF)).fma(xl, p0);
+                    p1 = floats(v1.and(0xF)).fma(xl, p1);
+                    p0 = floats(v0.lanewise(VectorOperators.LSHR, 4)).fma(xh, p0);
+                    p1 = floats(v1.lanewise(VectorOperators.LSHR, 4)).fma(xh, p1);
                 }
             }
-            float d0 = LittleEndian.f16(w, o0 + b), d1 = LittleEndian.f16(w, o1 + b);
-            float d2 = LittleEndian.f16(w, o2 + b), d3 = LittleEndian.f16(w, o3 + b);
+            float d0 = d[4 * i], d1 = d[4 * i + 1];
             acc0 = p0.fma(FloatVector.broadcast(F, d0), acc0);
             acc1 = p1.fma(FloatVector.broadcast(F, d1), acc1);
-            acc2 = p2.fma(FloatVector.broadcast(F, d2), acc2);
-            acc3 = p3.fma(FloatVector.broadcast(F, d3), acc3);
             float s = blockSums[i];
             c0 += d0 * s;
             c1 += d1 * s;
-            c2 += d2 * s;
-            c3 += d3 * s;
         }
-        out[0] = Lanes.sum(acc0) - 8 * c0;
-        out[1] = Lanes.sum(acc1) - 8 * c1;
-        out[2] = Lanes.sum(acc2) - 8 * c2;
-        out[3] = Lanes.sum(acc3) - 8 * c3;
+        acc0.intoArray(lanes, 0);
+        acc1.intoArray(lanes, F.length());
+        out[0] = Lanes.sum(lanes, 0) - 8 * c0;
+        out[1] = Lanes.sum(lanes, F.length()) - 8 * c1;
     }
 
-    /** {@code acc + low nibbles·xl + high nibbles·xh} for one part of a byte load. */
-    private static FloatVector nibbles(ByteVector b, int part, FloatVector xl, FloatVector xh, FloatVector acc) {
-        IntVector v = (IntVector) b.convertShape(VectorOperators.B2I, I, part);
-        FloatVector low = floats(v.and(0xF));
-        FloatVector high = floats(v.lanewise(VectorOperators.ASHR, 4).and(0xF));
-        return high.fma(xh, low.fma(xl, acc));
+    /**
+     * The fp16 block scales (first field of Q4_0 and Q8_0 blocks) of the four rows, interleaved:
+     * {@code d[4i + r]}. Read in a scalar pass first, because in the vector loop the segment reads
+     * would not be inlined (C2's node budget) and each call would spill every vector register.
+     */
+    private static void scales(MemorySegment w, long o0, long o1, long o2, long o3, int blocks, int blockBytes,
+                               float[] d) {
+        for (int i = 0; i < blocks; i++) {
+            long b = (long) i * blockBytes;
+            d[4 * i] = LittleEndian.f16(w, o0 + b);
+            d[4 * i + 1] = LittleEndian.f16(w, o1 + b);
+            d[4 * i + 2] = LittleEndian.f16(w, o2 + b);
+            d[4 * i + 3] = LittleEndian.f16(w, o3 + b);
+        }
+    }
+
+    private static IntVector widenUnsigned(ByteVector b, int part) {
+        return (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
     }
 }

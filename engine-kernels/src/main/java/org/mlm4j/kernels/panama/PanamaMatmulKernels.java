@@ -16,7 +16,8 @@ import org.mlm4j.tensor.Tensor;
  * in chunks of a multiple of 4 rows.
  *
  * <ul>
- *   <li>Decode (batch 1) of Q4_0 / Q8_0: {@link MatvecKernels}, straight from the blocks.</li>
+ *   <li>Decode (batch 1) of Q4_0 / Q8_0: {@link MatvecKernels}, straight from the blocks, 4 rows
+ *       (Q8_0) or 2 + 2 rows (Q4_0) per pass.</li>
  *   <li>Everything else: each tile of 4 weight rows is unpacked once into a float panel
  *       ({@link WeightPanels}) and multiplied against the activation rows 4 at a time
  *       ({@link MatmulTiles}); block offsets (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K) are added per
@@ -57,6 +58,9 @@ final class PanamaMatmulKernels implements MatmulKernels {
         float[] blockSums = q4 ? blockSums(xs, xo, cols) : null;
         Parallel.forRange(rows, grain, (r0, r1) -> {
             float[] out = new float[TILE_ROWS];
+            float[] pair = new float[2];
+            float[] lanes = new float[Lanes.scratch(TILE_ROWS)];
+            float[] scales = new float[TILE_ROWS * blocks];
             for (int r = r0; r < r1; r += TILE_ROWS) {
                 int n = Math.min(TILE_ROWS, r1 - r);
                 long o0 = r * rowBytes;
@@ -64,9 +68,12 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 long o2 = Math.min(r + 2, r1 - 1) * rowBytes;
                 long o3 = Math.min(r + 3, r1 - 1) * rowBytes;
                 if (q4) {
-                    MatvecKernels.q4_0Rows4(data, o0, o1, o2, o3, blocks, xs, xo, blockSums, out);
+                    MatvecKernels.q4_0Rows2(data, o0, o1, blocks, xs, xo, blockSums, out, lanes, scales);
+                    MatvecKernels.q4_0Rows2(data, o2, o3, blocks, xs, xo, blockSums, pair, lanes, scales);
+                    out[2] = pair[0];
+                    out[3] = pair[1];
                 } else {
-                    MatvecKernels.q8_0Rows4(data, o0, o1, o2, o3, blocks, xs, xo, out);
+                    MatvecKernels.q8_0Rows4(data, o0, o1, o2, o3, blocks, xs, xo, out, lanes, scales);
                 }
                 System.arraycopy(out, 0, y, yOffset + r, n);
             }
@@ -97,6 +104,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
             float[] panel = new float[TILE_ROWS * cols];
             float[] mins = new float[TILE_ROWS * groups];
             float[] out = new float[TILE_ROWS * TILE_ROWS];
+            float[] lanes = new float[Lanes.scratch(TILE_ROWS * TILE_ROWS)];
             QuantBlock scratch = new QuantBlock();
             for (int r = r0; r < r1; r += TILE_ROWS) {
                 int n = Math.min(TILE_ROWS, r1 - r);
@@ -107,7 +115,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 int b = 0;
                 for (; b + TILE_ROWS <= batch; b += TILE_ROWS) {
                     MatmulTiles.tile4x4(panel, cols, xs, xo + b * cols, xo + (b + 1) * cols, xo + (b + 2) * cols,
-                            xo + (b + 3) * cols, out);
+                            xo + (b + 3) * cols, out, lanes);
                     for (int c = 0; c < TILE_ROWS; c++) {
                         for (int t = 0; t < n; t++) {
                             y[yOffset + (b + c) * rows + r + t] = out[TILE_ROWS * t + c]
@@ -116,7 +124,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
                     }
                 }
                 for (; b < batch; b++) {
-                    MatmulTiles.tile4x1(panel, cols, xs, xo + b * cols, out);
+                    MatmulTiles.tile4x1(panel, cols, xs, xo + b * cols, out, lanes);
                     for (int t = 0; t < n; t++) {
                         y[yOffset + b * rows + r + t] = out[t] + offsets(mins, t * groups, groupSums, b * groups, groups);
                     }

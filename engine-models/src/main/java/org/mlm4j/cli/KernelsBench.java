@@ -1,0 +1,224 @@
+package org.mlm4j.cli;
+
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import org.mlm4j.kernels.KernelProvider;
+import org.mlm4j.kernels.MatmulKernels;
+import org.mlm4j.kernels.Parallel;
+import org.mlm4j.kernels.SyntheticWeights;
+import org.mlm4j.tensor.GgmlType;
+import org.mlm4j.tensor.Tensor;
+
+/**
+ * {@code mlm4j bench kernels}: matmul throughput on random weights at the shapes of the models
+ * mlm4j runs, next to this machine's streaming read bandwidth, so that each figure reads as a
+ * fraction of the physical limit (decode is bound by memory, prefill and the ViT by arithmetic).
+ */
+final class KernelsBench implements Command {
+    /** Bytes of weights a decode sweep cycles through: well beyond any cache of this class of machine. */
+    private static final long SWEEP_BYTES = 1L << 30;
+    /** Streaming-read buffer, as large as the sweep. */
+    private static final long STREAM_BYTES = 1L << 30;
+
+    @Override
+    public String name() {
+        return "kernels";
+    }
+
+    @Override
+    public String summary() {
+        return "matmul kernel throughput on random weights, against the memory bandwidth";
+    }
+
+    @Override
+    public String help() {
+        return """
+                usage: mlm4j bench kernels [--quick] [--threads N] [--json]
+
+                Times the matmul kernels on random weights (ggml's reference quantizers, in off-heap
+                memory) at MobileLLaMA-1.4B and CLIP ViT-L shapes, with llama.cpp numerics. Prints one
+                line per case: kernel, weight type, shape (rows x cols), batch, threads, milliseconds
+                per call, GFLOP/s, GB/s of weights read and that as a share of the streaming read
+                bandwidth measured first (a sum over a 1 GiB buffer, far beyond the caches).
+                Decode cases marked "sweep" cycle through 1 GiB of distinct matrices, so their
+                weights come from memory, as in a real decode step.
+
+                  --quick      a short run (under a minute on 2 cores): the headline cases only
+                  --threads N  compute threads (default: all cores)
+                  --json       one JSON document instead of the table
+                """;
+    }
+
+    record Case(String kernel, GgmlType type, int rows, int cols, int batch, boolean sweep) {
+    }
+
+    @Override
+    public int run(Options options, PrintStream out, PrintStream err) throws Exception {
+        boolean quick = options.flag("quick");
+        boolean json = options.flag("json");
+        int threads = options.integer("threads", Runtime.getRuntime().availableProcessors());
+        options.finish();
+        if (options.positional().size() > 1) {
+            throw new UsageException("unexpected argument '" + options.positional().get(1) + "'");
+        }
+        if (threads < 1) {
+            throw new UsageException("--threads must be at least 1");
+        }
+        Parallel.configure(threads);
+        String simd = KernelProvider.get().name();
+        double bandwidth = streamingReadGBs(quick ? 3 : 8);
+        List<Map<String, Object>> results = new ArrayList<>();
+        if (!json) {
+            out.printf(Locale.ROOT, "streaming read bandwidth: %.1f GB/s (%d threads, sum over a %d MiB buffer)%n",
+                    bandwidth, threads, STREAM_BYTES >> 20);
+            out.printf(Locale.ROOT, "%-11s %-5s %-12s %5s %3s %9s %8s %7s %5s%n",
+                    "kernel", "type", "rows x cols", "batch", "thr", "ms", "GFLOP/s", "GB/s", "%bw");
+        }
+        for (Case c : cases(quick, simd)) {
+            Map<String, Object> r = measure(c, threads, quick ? 0.6 : 2.0);
+            double gbs = (double) r.get("gb_per_s");
+            r.put("bandwidth_fraction", gbs / bandwidth);
+            results.add(r);
+            if (!json) {
+                out.printf(Locale.ROOT, "%-11s %-5s %-12s %5d %3d %9.3f %8.1f %7.2f %4.0f%%%s%n",
+                        c.kernel, c.type.ggmlName(), c.rows + "x" + c.cols, c.batch, threads,
+                        (double) r.get("ms"), (double) r.get("gflop_per_s"), gbs, 100 * gbs / bandwidth,
+                        c.sweep ? "  sweep" : "");
+                out.flush();
+            }
+        }
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("threads", threads);
+            doc.put("streaming_read_gb_per_s", bandwidth);
+            doc.put("cases", results);
+            out.print(Json.write(doc));
+        }
+        return 0;
+    }
+
+    private static List<Case> cases(boolean quick, String simd) {
+        List<Case> cases = new ArrayList<>();
+        if (quick) {
+            cases.add(new Case(simd, GgmlType.Q4_0, 5632, 2048, 1, true));
+            cases.add(new Case(simd, GgmlType.Q8_0, 5632, 2048, 1, true));
+            cases.add(new Case(simd, GgmlType.Q4_K, 5632, 2048, 1, true));
+            cases.add(new Case(simd, GgmlType.Q6_K, 2048, 2048, 1, false));
+            cases.add(new Case(simd, GgmlType.Q4_0, 2048, 2048, 64, false));
+            cases.add(new Case(simd, GgmlType.Q8_0, 2048, 2048, 64, false));
+            cases.add(new Case(simd, GgmlType.F16, 1024, 1024, 577, false));
+            cases.add(new Case("scalar", GgmlType.Q4_0, 2048, 2048, 1, false));
+            cases.add(new Case("scalar", GgmlType.Q4_0, 2048, 2048, 16, false));
+            return cases;
+        }
+        int[][] decode = {{2048, 2048}, {5632, 2048}, {2048, 5632}, {32000, 2048}};
+        GgmlType[] types = {GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K,
+                GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.F16, GgmlType.BF16, GgmlType.F32};
+        for (GgmlType t : types) {
+            cases.add(new Case(simd, t, 5632, 2048, 1, true));
+            for (int[] s : decode) {
+                cases.add(new Case(simd, t, s[0], s[1], 1, false));
+            }
+        }
+        for (GgmlType t : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16}) {
+            for (int batch : new int[] {16, 64, 512}) {
+                cases.add(new Case(simd, t, 2048, 2048, batch, false));
+                cases.add(new Case(simd, t, 5632, 2048, batch, false));
+            }
+        }
+        for (GgmlType t : new GgmlType[] {GgmlType.F16, GgmlType.Q8_0, GgmlType.F32}) {
+            cases.add(new Case(simd, t, 1024, 1024, 577, false));
+            cases.add(new Case(simd, t, 4096, 1024, 577, false));
+            cases.add(new Case(simd, t, 1024, 4096, 577, false));
+        }
+        for (GgmlType t : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16}) {
+            cases.add(new Case("scalar", t, 2048, 2048, 1, false));
+            cases.add(new Case("scalar", t, 2048, 2048, 16, false));
+        }
+        return cases;
+    }
+
+    private static Map<String, Object> measure(Case c, int threads, double seconds) {
+        MatmulKernels kernels = c.kernel.equals("scalar") ? KernelProvider.scalar().matmul() : KernelProvider.get().matmul();
+        long matrixBytes = c.type.byteSize((long) c.rows * c.cols);
+        int count = c.sweep ? (int) Math.max(1, SWEEP_BYTES / matrixBytes) : 1;
+        Tensor[] weights = new Tensor[count];
+        weights[0] = SyntheticWeights.gaussian(c.type, c.rows, c.cols, 1, 64);
+        for (int i = 1; i < count; i++) {
+            MemorySegment copy = Arena.ofAuto().allocate(matrixBytes, 64);
+            copy.copyFrom(weights[0].data());
+            weights[i] = new Tensor(weights[0].name(), c.type, weights[0].shape(), copy);
+        }
+        float[] x = SyntheticWeights.activations(c.batch, c.cols, 2);
+        float[] y = new float[c.rows * c.batch];
+        // Warm up: compile the kernels and touch every matrix once.
+        long warmEnd = System.nanoTime() + (long) (seconds * 0.4e9);
+        int i = 0;
+        do {
+            kernels.matmul(weights[i++ % count], x, 0, y, 0, c.batch);
+        } while (System.nanoTime() < warmEnd || i < count);
+        long calls = 0;
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        long now;
+        do {
+            kernels.matmul(weights[(int) (calls++ % count)], x, 0, y, 0, c.batch);
+            now = System.nanoTime();
+        } while (now < end || calls < 3);
+        double secondsPerCall = (now - start) / 1e9 / calls;
+        double flops = 2.0 * c.rows * c.cols * c.batch;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("kernel", c.kernel);
+        r.put("type", c.type.ggmlName());
+        r.put("rows", c.rows);
+        r.put("cols", c.cols);
+        r.put("batch", c.batch);
+        r.put("threads", threads);
+        r.put("sweep", c.sweep);
+        r.put("ms", secondsPerCall * 1e3);
+        r.put("gflop_per_s", flops / secondsPerCall / 1e9);
+        r.put("gb_per_s", matrixBytes / secondsPerCall / 1e9);
+        return r;
+    }
+
+    /**
+     * GB/s of a sum over {@link #STREAM_BYTES} of off-heap memory, split over the thread pool,
+     * best of {@code passes} passes (the first also faults the pages in).
+     */
+    private static double streamingReadGBs(int passes) {
+        MemorySegment buffer = Arena.ofAuto().allocate(STREAM_BYTES, 4096);
+        buffer.fill((byte) 1);
+        int chunks = (int) (STREAM_BYTES >> 20);
+        double best = 0;
+        LongAdder sink = new LongAdder(); // the sums are kept, so the reads cannot be optimized away
+        for (int p = 0; p < passes; p++) {
+            long start = System.nanoTime();
+            Parallel.forRange(chunks, 1, (c0, c1) -> sink.add(sumLongs(buffer, (long) c0 << 20, (long) c1 << 20)));
+            best = Math.max(best, STREAM_BYTES / ((System.nanoTime() - start) / 1e9) / 1e9);
+        }
+        return best;
+    }
+
+    /** Four independent sums over 32-byte strides: enough loads in flight to saturate memory. */
+    private static long sumLongs(MemorySegment s, long from, long to) {
+        long a = 0;
+        long b = 0;
+        long c = 0;
+        long d = 0;
+        for (long i = from; i < to; i += 32) {
+            a += s.get(ValueLayout.JAVA_LONG, i);
+            b += s.get(ValueLayout.JAVA_LONG, i + 8);
+            c += s.get(ValueLayout.JAVA_LONG, i + 16);
+            d += s.get(ValueLayout.JAVA_LONG, i + 24);
+        }
+        return a + b + c + d;
+    }
+}
