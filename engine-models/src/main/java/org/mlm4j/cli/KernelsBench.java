@@ -46,8 +46,10 @@ final class KernelsBench implements Command {
                 Times the matmul kernels on random weights (ggml's reference quantizers, in off-heap
                 memory) at MobileLLaMA-1.4B and CLIP ViT-L shapes, with llama.cpp numerics. Prints one
                 line per case: kernel, weight type, shape (rows x cols), batch, threads, milliseconds
-                per call, GFLOP/s, GB/s of weights read and that as a share of the streaming read
-                bandwidth measured first (a sum over a 1 GiB buffer, far beyond the caches).
+                per call (best and median: on a shared machine the best call is the one that ran
+                alone), GFLOP/s and GB/s of weights read of the best call, and that as a share of
+                the streaming read bandwidth measured first (a sum over a 1 GiB buffer, far beyond
+                the caches).
                 Decode cases marked "sweep" cycle through 1 GiB of distinct matrices, so their
                 weights come from memory, as in a real decode step.
 
@@ -79,18 +81,19 @@ final class KernelsBench implements Command {
         if (!json) {
             out.printf(Locale.ROOT, "streaming read bandwidth: %.1f GB/s (%d threads, sum over a %d MiB buffer)%n",
                     bandwidth, threads, STREAM_BYTES >> 20);
-            out.printf(Locale.ROOT, "%-11s %-5s %-12s %5s %3s %9s %8s %7s %5s%n",
-                    "kernel", "type", "rows x cols", "batch", "thr", "ms", "GFLOP/s", "GB/s", "%bw");
+            out.printf(Locale.ROOT, "%-11s %-5s %-12s %5s %3s %9s %9s %8s %7s %5s%n",
+                    "kernel", "type", "rows x cols", "batch", "thr", "best ms", "median", "GFLOP/s", "GB/s", "%bw");
         }
         for (Case c : cases(quick, simd)) {
-            Map<String, Object> r = measure(c, threads, quick ? 0.6 : 2.0);
+            Map<String, Object> r = measure(c, threads, quick ? 1.0 : 2.0, quick ? 0.8 : 2.0);
             double gbs = (double) r.get("gb_per_s");
             r.put("bandwidth_fraction", gbs / bandwidth);
             results.add(r);
             if (!json) {
-                out.printf(Locale.ROOT, "%-11s %-5s %-12s %5d %3d %9.3f %8.1f %7.2f %4.0f%%%s%n",
+                out.printf(Locale.ROOT, "%-11s %-5s %-12s %5d %3d %9.3f %9.3f %8.1f %7.2f %4.0f%%%s%n",
                         c.kernel, c.type.ggmlName(), c.rows + "x" + c.cols, c.batch, threads,
-                        (double) r.get("ms"), (double) r.get("gflop_per_s"), gbs, 100 * gbs / bandwidth,
+                        (double) r.get("ms"), (double) r.get("median_ms"), (double) r.get("gflop_per_s"), gbs,
+                        100 * gbs / bandwidth,
                         c.sweep ? "  sweep" : "");
                 out.flush();
             }
@@ -146,7 +149,7 @@ final class KernelsBench implements Command {
         return cases;
     }
 
-    private static Map<String, Object> measure(Case c, int threads, double seconds) {
+    private static Map<String, Object> measure(Case c, int threads, double warmSeconds, double seconds) {
         MatmulKernels kernels = c.kernel.equals("scalar") ? KernelProvider.scalar().matmul() : KernelProvider.get().matmul();
         long matrixBytes = c.type.byteSize((long) c.rows * c.cols);
         int count = c.sweep ? (int) Math.max(1, SWEEP_BYTES / matrixBytes) : 1;
@@ -159,21 +162,25 @@ final class KernelsBench implements Command {
         }
         float[] x = SyntheticWeights.activations(c.batch, c.cols, 2);
         float[] y = new float[c.rows * c.batch];
-        // Warm up: compile the kernels and touch every matrix once.
-        long warmEnd = System.nanoTime() + (long) (seconds * 0.4e9);
+        // Warm up: let C2 compile the kernels (seconds on a loaded machine) and touch every matrix once.
+        long warmEnd = System.nanoTime() + (long) (warmSeconds * 1e9);
         int i = 0;
         do {
             kernels.matmul(weights[i++ % count], x, 0, y, 0, c.batch);
         } while (System.nanoTime() < warmEnd || i < count);
-        long calls = 0;
-        long start = System.nanoTime();
-        long end = start + (long) (seconds * 1e9);
-        long now;
+        // Best and median of single calls: on a shared machine the best call is the one that ran
+        // alone, the median shows how often that happens.
+        long[] times = new long[4096];
+        int calls = 0;
+        long end = System.nanoTime() + (long) (seconds * 1e9);
         do {
-            kernels.matmul(weights[(int) (calls++ % count)], x, 0, y, 0, c.batch);
-            now = System.nanoTime();
-        } while (now < end || calls < 3);
-        double secondsPerCall = (now - start) / 1e9 / calls;
+            long t0 = System.nanoTime();
+            kernels.matmul(weights[calls % count], x, 0, y, 0, c.batch);
+            times[calls++] = System.nanoTime() - t0;
+        } while ((System.nanoTime() < end || calls < 3) && calls < times.length);
+        java.util.Arrays.sort(times, 0, calls);
+        double secondsPerCall = times[0] / 1e9;
+        double median = times[calls / 2] / 1e9;
         double flops = 2.0 * c.rows * c.cols * c.batch;
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("kernel", c.kernel);
@@ -184,6 +191,8 @@ final class KernelsBench implements Command {
         r.put("threads", threads);
         r.put("sweep", c.sweep);
         r.put("ms", secondsPerCall * 1e3);
+        r.put("median_ms", median * 1e3);
+        r.put("calls", calls);
         r.put("gflop_per_s", flops / secondsPerCall / 1e9);
         r.put("gb_per_s", matrixBytes / secondsPerCall / 1e9);
         return r;
@@ -196,9 +205,12 @@ final class KernelsBench implements Command {
     private static double streamingReadGBs(int passes) {
         MemorySegment buffer = Arena.ofAuto().allocate(STREAM_BYTES, 4096);
         buffer.fill((byte) 1);
+        LongAdder sink = new LongAdder(); // the sums are kept, so the reads cannot be optimized away
+        for (int warm = 0; warm < 200; warm++) {
+            sink.add(sumLongs(buffer, 0, 1 << 20));
+        }
         int chunks = (int) (STREAM_BYTES >> 20);
         double best = 0;
-        LongAdder sink = new LongAdder(); // the sums are kept, so the reads cannot be optimized away
         for (int p = 0; p < passes; p++) {
             long start = System.nanoTime();
             Parallel.forRange(chunks, 1, (c0, c1) -> sink.add(sumLongs(buffer, (long) c0 << 20, (long) c1 << 20)));

@@ -30,6 +30,7 @@ final class WeightPanels {
     private static final int L = I.length();
     private static final int BL = B_TO_I.length();
 
+
     private WeightPanels() {
     }
 
@@ -52,7 +53,8 @@ final class WeightPanels {
             case F32 -> MemorySegment.copy(w, LittleEndian.FLOAT, offset, panel, po, cols);
             case F16 -> HalfFloats.f16ToF32(w, offset, panel, po, cols);
             case BF16 -> HalfFloats.bf16ToF32(w, offset, panel, po, cols);
-            case Q4_0 -> q4_0(w, offset, cols, panel, po);
+            case Q4_0 -> q4(w, offset, cols, panel, po, mins, mo, false);
+            case Q4_1 -> q4(w, offset, cols, panel, po, mins, mo, true);
             case Q8_0 -> q8_0(w, offset, cols, panel, po);
             case Q4_K -> q45_K(w, offset, cols, panel, po, mins, mo, false);
             case Q5_K -> q45_K(w, offset, cols, panel, po, mins, mo, true);
@@ -79,45 +81,44 @@ final class WeightPanels {
         }
     }
 
-    private static ByteVector bytes(MemorySegment w, long at) {
-        return ByteVector.fromMemorySegment(B_TO_I, w, at, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static IntVector ints(ByteVector b, int part) {
-        return (IntVector) b.convertShape(VectorOperators.B2I, I, part);
-    }
-
-    private static void store(IntVector q, float scale, float[] panel, int at) {
-        ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(scale).intoArray(panel, at);
-    }
-
-    private static IntVector lowNibbles(IntVector v) {
-        return v.and(0xF);
-    }
-
-    private static IntVector highNibbles(IntVector v) {
-        return v.lanewise(VectorOperators.ASHR, 4).and(0xF);
-    }
-
-    /** Bit {@code bit} of each lane moved to bit 4, every other bit cleared. */
-    private static IntVector bitToBit4(IntVector v, int bit) {
-        IntVector moved = bit <= 4 ? v.lanewise(VectorOperators.LSHL, 4 - bit) : v.lanewise(VectorOperators.ASHR, bit - 4);
-        return moved.and(16);
-    }
-
-    /** Q4_0: element j low nibble of qs[j], j+16 the high one, both − 8. */
-    private static void q4_0(MemorySegment w, long offset, int cols, float[] panel, int po) {
-        for (int i = 0; i < cols / 32; i++) {
-            long o = offset + (long) i * Blocks.Q4_0.BYTES;
-            float d = LittleEndian.f16(w, o + Blocks.Q4_0.D);
-            for (int g = 0; g < 16; g += BL) {
-                ByteVector b = bytes(w, o + Blocks.Q4_0.QS + g);
-                for (int p = 0; p < B_TO_I_PARTS; p++) {
-                    IntVector v = ints(b, p);
-                    int at = po + 32 * i + g + p * L;
-                    store(lowNibbles(v).sub(8), d, panel, at);
-                    store(highNibbles(v).sub(8), d, panel, at + 16);
+    /**
+     * {@code n} values (a multiple of 8) to {@code panel[at..]}: value l is
+     * {@code scale · (((b >> shift) & mask | ((h >> hShift) & hMask) << 4) − offset)} with
+     * {@code b} the signed byte at {@code bytesAt + l} and {@code h} the one at {@code highAt + l}
+     * (no high bits when {@code highAt < 0}). One leaf method with scalar arguments for every
+     * layout: a vector handed to a call C2 does not inline would be boxed.
+     */
+    private static void values(MemorySegment w, long bytesAt, int n, int shift, int mask, long highAt, int hShift,
+                               int hMask, int offset, float scale, float[] panel, int at) {
+        for (int g = 0; g < n; g += BL) {
+            ByteVector b = ByteVector.fromMemorySegment(B_TO_I, w, bytesAt + g, ByteOrder.LITTLE_ENDIAN);
+            ByteVector h = highAt < 0 ? b : ByteVector.fromMemorySegment(B_TO_I, w, highAt + g, ByteOrder.LITTLE_ENDIAN);
+            for (int p = 0; p < B_TO_I_PARTS; p++) {
+                IntVector q = ((IntVector) b.convertShape(VectorOperators.B2I, I, p))
+                        .lanewise(VectorOperators.ASHR, shift).and(mask);
+                if (highAt >= 0) {
+                    IntVector hv = (IntVector) h.convertShape(VectorOperators.B2I, I, p);
+                    q = q.or(hv.lanewise(VectorOperators.ASHR, hShift).and(hMask).lanewise(VectorOperators.LSHL, 4));
                 }
+                ((FloatVector) q.sub(offset).convert(VectorOperators.I2F, 0)).mul(scale)
+                        .intoArray(panel, at + g + p * L);
+            }
+        }
+    }
+
+    /** Q4_0 / Q4_1: element j is the low nibble of qs[j], j+16 the high one; Q4_0 subtracts 8. */
+    private static void q4(MemorySegment w, long offset, int cols, float[] panel, int po, float[] mins, int mo,
+                           boolean hasMin) {
+        int bytes = hasMin ? Blocks.Q4_1.BYTES : Blocks.Q4_0.BYTES;
+        long qs = hasMin ? Blocks.Q4_1.QS : Blocks.Q4_0.QS;
+        int zero = hasMin ? 0 : 8;
+        for (int i = 0; i < cols / 32; i++) {
+            long o = offset + (long) i * bytes;
+            float d = LittleEndian.f16(w, o);
+            values(w, o + qs, 16, 0, 0xF, -1, 0, 0, zero, d, panel, po + 32 * i);
+            values(w, o + qs, 16, 4, 0xF, -1, 0, 0, zero, d, panel, po + 32 * i + 16);
+            if (hasMin) {
+                mins[mo + i] = LittleEndian.f16(w, o + Blocks.Q4_1.M);
             }
         }
     }
@@ -125,17 +126,12 @@ final class WeightPanels {
     private static void q8_0(MemorySegment w, long offset, int cols, float[] panel, int po) {
         for (int i = 0; i < cols / 32; i++) {
             long o = offset + (long) i * Blocks.Q8_0.BYTES;
-            float d = LittleEndian.f16(w, o + Blocks.Q8_0.D);
-            for (int g = 0; g < 32; g += BL) {
-                ByteVector b = bytes(w, o + Blocks.Q8_0.QS + g);
-                for (int p = 0; p < B_TO_I_PARTS; p++) {
-                    store(ints(b, p), d, panel, po + 32 * i + g + p * L);
-                }
-            }
+            values(w, o + Blocks.Q8_0.QS, 32, 0, -1, -1, 0, 0, 0, LittleEndian.f16(w, o + Blocks.Q8_0.D), panel,
+                    po + 32 * i);
         }
     }
 
-    /** Q4_K (and Q5_K with its fifth bits): each 64 values from 32 bytes, low nibbles first. */
+    /** Q4_K (and Q5_K with its fifth bits, bit k of qh[l] for element 32k+l): 64 values per 32 bytes, low nibbles first. */
     private static void q45_K(MemorySegment w, long offset, int cols, float[] panel, int po, float[] mins, int mo,
                               boolean fifthBit) {
         int bytes = fifthBit ? Blocks.Q5_K.BYTES : Blocks.Q4_K.BYTES;
@@ -145,64 +141,32 @@ final class WeightPanels {
             float d = LittleEndian.f16(w, o + Blocks.Q4_K.D);
             float dmin = LittleEndian.f16(w, o + Blocks.Q4_K.DMIN);
             long scales = o + Blocks.Q4_K.SCALES;
-            for (int j = 0; j < 4; j++) {
-                float dLow = d * Blocks.Q4_K.scale(w, scales, 2 * j);
-                float dHigh = d * Blocks.Q4_K.scale(w, scales, 2 * j + 1);
-                mins[mo + 8 * i + 2 * j] = -dmin * Blocks.Q4_K.min(w, scales, 2 * j);
-                mins[mo + 8 * i + 2 * j + 1] = -dmin * Blocks.Q4_K.min(w, scales, 2 * j + 1);
-                for (int g = 0; g < 32; g += BL) {
-                    ByteVector b = bytes(w, o + qsAt + 32 * j + g);
-                    ByteVector h = fifthBit ? bytes(w, o + Blocks.Q5_K.QH + g) : null;
-                    for (int p = 0; p < B_TO_I_PARTS; p++) {
-                        IntVector v = ints(b, p);
-                        IntVector low = lowNibbles(v);
-                        IntVector high = highNibbles(v);
-                        if (fifthBit) {
-                            IntVector hv = ints(h, p);
-                            low = low.or(bitToBit4(hv, 2 * j));
-                            high = high.or(bitToBit4(hv, 2 * j + 1));
-                        }
-                        int at = po + 256 * i + 64 * j + g + p * L;
-                        store(low, dLow, panel, at);
-                        store(high, dHigh, panel, at + 32);
-                    }
-                }
+            long qh = fifthBit ? o + Blocks.Q5_K.QH : -1;
+            for (int s = 0; s < 8; s++) {
+                mins[mo + 8 * i + s] = -dmin * Blocks.Q4_K.min(w, scales, s);
+                values(w, o + qsAt + 32 * (s / 2), 32, 4 * (s % 2), 0xF, qh, s, 1, 0,
+                        d * Blocks.Q4_K.scale(w, scales, s), panel, po + 256 * i + 32 * s);
             }
         }
     }
 
-    /** Q6_K: values l, l+32, l+64, l+96 of each half from ql[l], ql[l+32] and the bit pairs of qh[l]. */
+    /**
+     * Q6_K: values l, l+32, l+64, l+96 of each half: low nibbles of ql[l] and ql[l+32], then their
+     * high nibbles, over bit pairs 0-1, 2-3, 4-5, 6-7 of qh[l]; minus 32; a scale per 16 values.
+     */
     private static void q6_K(MemorySegment w, long offset, int cols, float[] panel, int po) {
         for (int i = 0; i < cols / Blocks.QK_K; i++) {
             long o = offset + (long) i * Blocks.Q6_K.BYTES;
             float d = LittleEndian.f16(w, o + Blocks.Q6_K.D);
-            for (int n = 0; n < 2; n++) {
-                long ql = o + Blocks.Q6_K.QL + 64 * n;
-                long qh = o + Blocks.Q6_K.QH + 32 * n;
-                for (int g = 0; g < 32; g += BL) {
-                    ByteVector b0 = bytes(w, ql + g);
-                    ByteVector b1 = bytes(w, ql + 32 + g);
-                    ByteVector bh = bytes(w, qh + g);
-                    for (int p = 0; p < B_TO_I_PARTS; p++) {
-                        IntVector v0 = ints(b0, p);
-                        IntVector v1 = ints(b1, p);
-                        IntVector h = ints(bh, p);
-                        int l = g + p * L;
-                        int e = 128 * n + l;
-                        q6(lowNibbles(v0), h.lanewise(VectorOperators.LSHL, 4), d, w, o, e, panel, po + 256 * i);
-                        q6(lowNibbles(v1), h.lanewise(VectorOperators.LSHL, 2), d, w, o, e + 32, panel, po + 256 * i);
-                        q6(highNibbles(v0), h, d, w, o, e + 64, panel, po + 256 * i);
-                        q6(highNibbles(v1), h.lanewise(VectorOperators.ASHR, 2), d, w, o, e + 96, panel, po + 256 * i);
-                    }
-                }
+            for (int e = 0; e < Blocks.QK_K; e += 16) {
+                int n = e / 128;
+                int quarter = (e % 128) / 32;
+                int l = e % 32;
+                long ql = o + Blocks.Q6_K.QL + 64 * n + 32 * (quarter % 2) + l;
+                long qh = o + Blocks.Q6_K.QH + 32 * n + l;
+                float scale = d * LittleEndian.i8(w, o + Blocks.Q6_K.SCALES + e / 16);
+                values(w, ql, 16, 4 * (quarter / 2), 0xF, qh, 2 * quarter, 3, 32, scale, panel, po + 256 * i + e);
             }
         }
-    }
-
-    /** One Q6_K vector: {@code (low | bits 4-5 of high) − 32} times its sub-block's scale (16 elements share one). */
-    private static void q6(IntVector low, IntVector high, float d, MemorySegment w, long block, int element,
-                           float[] panel, int base) {
-        float scale = d * LittleEndian.i8(w, block + Blocks.Q6_K.SCALES + element / 16);
-        store(low.or(high.and(0x30)).sub(32), scale, panel, base + element);
     }
 }
