@@ -86,8 +86,8 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
-    private LanguageModel(GgufFile gguf, Options options, long started) {
-        this.tokenizer = Tokenizer.fromGguf(gguf.metadata());
+    private LanguageModel(GgufFile gguf, Options options, long started, Consumer<String> warnings) {
+        this.tokenizer = Tokenizer.fromGguf(gguf.metadata(), warnings);
         this.chatTemplate = ChatTemplate.forModel(gguf.metadata());
         this.model = CausalLM.bind(gguf);
         if (tokenizer.vocabSize() != model.vocabSize()) {
@@ -108,7 +108,7 @@ public final class LanguageModel implements AutoCloseable {
     public static LanguageModel load(Path path, Options options) throws IOException {
         long t0 = System.nanoTime();
         configureThreads(options);
-        return bind(GgufFile.open(path), options, t0);
+        return bind(GgufFile.open(path), options, t0, w -> System.err.println("mlm4j: warning: " + w));
     }
 
     /**
@@ -122,7 +122,8 @@ public final class LanguageModel implements AutoCloseable {
             if (in == null) {
                 throw new IOException("the demo model " + DEMO_RESOURCE + " is missing from the class path");
             }
-            return bind(GgufFile.read(in, "stories260K.gguf (bundled)"), options, t0);
+            // its only warning, an unset padding token id, is expected of llama2.c's exporter
+            return bind(GgufFile.read(in, "stories260K.gguf (bundled)"), options, t0, w -> { });
         }
     }
 
@@ -132,9 +133,9 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
-    private static LanguageModel bind(GgufFile gguf, Options options, long started) {
+    private static LanguageModel bind(GgufFile gguf, Options options, long started, Consumer<String> warnings) {
         try {
-            return new LanguageModel(gguf, options, started);
+            return new LanguageModel(gguf, options, started, warnings);
         } catch (RuntimeException e) {
             gguf.close();
             throw e;

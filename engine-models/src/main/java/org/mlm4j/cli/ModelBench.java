@@ -1,6 +1,7 @@
 package org.mlm4j.cli;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.mlm4j.kernels.KernelProvider;
@@ -12,8 +13,10 @@ import org.mlm4j.models.llm.Session;
 /**
  * {@code bench model}: llama-bench's two tests on one model. pp N: a prompt of N random tokens
  * evaluated as one batch from an empty context; tg N: N tokens decoded one at a time after
- * {@code -d} tokens already in the context (0 by default). Each test runs once to warm up, then {@code -r} times; tokens/s is reported as
- * mean ± standard deviation.
+ * {@code -d} tokens already in the context (0 by default). Each test runs once to warm up, then
+ * {@code -r} times; tokens/s is reported as mean ± standard deviation. The cpu column is the share
+ * of threads × wall time the process spent on the CPU: below 100 % the machine was busy and the
+ * speed understates what the kernels do.
  */
 final class ModelBench implements Command {
 
@@ -57,7 +60,8 @@ final class ModelBench implements Command {
         try (CausalLM lm = model.open()) {
             err.printf("loaded %s (%s) in %.0f ms; kernels %s, %d threads%n", model.model().getFileName(),
                     lm.architecture(), (System.nanoTime() - t0) / 1e6, KernelProvider.get().name(), Parallel.threads());
-            out.printf("| %-28s | %-10s | %7s | %22s | %9s |%n", "model", "kernels", "threads", "test   tokens/s", "state MB");
+            out.printf("| %-28s | %-10s | %7s | %22s | %9s | %6s |%n", "model", "kernels", "threads", "test   tokens/s",
+                    "state MB", "cpu");
             SplittableRandom random = new SplittableRandom(42);
             for (int depth : depths) {
                 // the context holds the depth, then every decode run (warm-up included) after it
@@ -111,24 +115,39 @@ final class ModelBench implements Command {
         return ids;
     }
 
-    /** Seconds of each of {@code reps} runs after one warm-up. */
-    private static double[] measure(int reps, Runnable test) {
+    /**
+     * Wall seconds of each of {@code reps} runs after one warm-up, and the share of the threads'
+     * time the process got on the CPU over all of them (below 1 on a busy machine).
+     */
+    private record Timing(double[] seconds, double cpuShare) {
+    }
+
+    private static Timing measure(int reps, Runnable test) {
         test.run();
         double[] seconds = new double[reps];
+        long cpu0 = processCpuNanos();
+        long wall0 = System.nanoTime();
         for (int r = 0; r < reps; r++) {
             long t = System.nanoTime();
             test.run();
             seconds[r] = (System.nanoTime() - t) / 1e9;
         }
-        return seconds;
+        double wall = (System.nanoTime() - wall0) * (double) Parallel.threads();
+        return new Timing(seconds, cpu0 < 0 ? Double.NaN : (processCpuNanos() - cpu0) / wall);
+    }
+
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     private static void report(PrintStream out, ModelOptions model, String test, int tokens, Session session,
-                               double[] seconds) {
-        double[] rates = Arrays.stream(seconds).map(s -> tokens / s).toArray();
+                               Timing timing) {
+        double[] rates = Arrays.stream(timing.seconds()).map(s -> tokens / s).toArray();
         double mean = Arrays.stream(rates).average().orElseThrow();
         double var = Arrays.stream(rates).map(r -> (r - mean) * (r - mean)).sum() / Math.max(1, rates.length - 1);
-        out.printf("| %-28s | %-10s | %7d | %-11s %7.2f ± %5.2f | %9.3f |%n", model.model().getFileName(),
-                KernelProvider.get().name(), Parallel.threads(), test, mean, Math.sqrt(var), session.stateBytes() / 1e6);
+        out.printf("| %-28s | %-10s | %7d | %-11s %7.2f ± %5.2f | %9.3f | %5.0f%% |%n", model.model().getFileName(),
+                KernelProvider.get().name(), Parallel.threads(), test, mean, Math.sqrt(var), session.stateBytes() / 1e6,
+                100 * timing.cpuShare());
     }
 }
