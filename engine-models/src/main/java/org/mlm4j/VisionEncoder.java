@@ -9,6 +9,7 @@ import org.mlm4j.models.vision.image.VisionPreset;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -115,7 +116,7 @@ public final class VisionEncoder implements AutoCloseable {
         int width = embeddingLength();
         float[][] rows = new float[flat.length / width][];
         for (int t = 0; t < rows.length; t++) {
-            rows[t] = java.util.Arrays.copyOfRange(flat, t * width, (t + 1) * width);
+            rows[t] = Arrays.copyOfRange(flat, t * width, (t + 1) * width);
         }
         return rows;
     }

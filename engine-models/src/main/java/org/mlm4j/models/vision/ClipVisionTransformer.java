@@ -7,6 +7,7 @@ import org.mlm4j.tensor.GgmlType;
 import org.mlm4j.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -86,7 +87,7 @@ final class ClipVisionTransformer {
         if (postLn != null) {
             postLn.apply(x, x, n);
         }
-        return java.util.Arrays.copyOfRange(x, first * h, n * h);
+        return Arrays.copyOfRange(x, first * h, n * h);
     }
 
     /** HWC (as preprocessed) to CHW (as the convolution reads it). */

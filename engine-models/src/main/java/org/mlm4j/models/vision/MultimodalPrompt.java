@@ -5,6 +5,7 @@ import org.mlm4j.models.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * A prompt with {@code <image>} placeholders turned into the inputs a session evaluates, as
@@ -20,7 +21,7 @@ public final class MultimodalPrompt {
 
     /** How many {@code <image>} placeholders {@code text} holds. */
     public static int placeholders(String text) {
-        return text.split(java.util.regex.Pattern.quote(IMAGE_PLACEHOLDER), -1).length - 1;
+        return text.split(Pattern.quote(IMAGE_PLACEHOLDER), -1).length - 1;
     }
 
     /**
@@ -30,7 +31,7 @@ public final class MultimodalPrompt {
      * @throws IllegalArgumentException when the placeholders and images do not pair up
      */
     public static List<Input> build(Tokenizer tokenizer, String text, List<float[]> images, int width) {
-        String[] pieces = text.split(java.util.regex.Pattern.quote(IMAGE_PLACEHOLDER), -1);
+        String[] pieces = text.split(Pattern.quote(IMAGE_PLACEHOLDER), -1);
         if (pieces.length - 1 != images.size()) {
             throw new IllegalArgumentException("the prompt has " + (pieces.length - 1) + " " + IMAGE_PLACEHOLDER
                     + " placeholder(s) for " + images.size() + " image(s)");

@@ -1,6 +1,6 @@
 package org.mlm4j.models.vision;
 
-import java.util.Locale;
+import java.util.Arrays;
 
 /** The projector families mlm4j runs, by their {@code clip.projector_type} name. */
 public enum ProjectorType {
@@ -29,11 +29,11 @@ public enum ProjectorType {
             }
         }
         throw new IllegalArgumentException("unsupported projector type '" + name + "' (clip.projector_type); mlm4j runs "
-                + String.join(", ", java.util.Arrays.stream(values()).map(ProjectorType::ggufName).toList()));
+                + String.join(", ", Arrays.stream(values()).map(ProjectorType::ggufName).toList()));
     }
 
     @Override
     public String toString() {
-        return ggufName.toLowerCase(Locale.ROOT);
+        return ggufName;
     }
 }
