@@ -1,6 +1,7 @@
 package org.mlm4j;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.mlm4j.models.chat.ChatMessage;
@@ -12,6 +13,7 @@ import org.mlm4j.models.sampling.Sampler;
 import org.mlm4j.models.sampling.SamplingParams;
 import org.mlm4j.models.tokenizer.TokenDecoder;
 import org.mlm4j.models.tokenizer.Tokenizer;
+import org.mlm4j.models.vision.MultimodalPrompt;
 
 /**
  * One conversation with a {@link LanguageModel}: the session state (KV cache or recurrent state)
@@ -40,17 +42,35 @@ public final class Conversation implements AutoCloseable {
      * @throws org.mlm4j.models.llm.ContextFullException when the prompt does not fit in the context
      */
     public Completion generate(String text, SamplingParams sampling, int maxTokens, Consumer<String> onText) {
+        return generate(text, List.of(), sampling, maxTokens, onText);
+    }
+
+    /**
+     * As {@link #generate(String, SamplingParams, int, Consumer)}, with images: each {@code <image>}
+     * placeholder in {@code text} stands for the next of {@code images}, embeddings
+     * {@code [tokens][n_embd]} as {@link VisionEncoder#encode} returns them, evaluated at the
+     * placeholder's positions. As llama.cpp's llava flow, only the text before the first image
+     * can take BOS (when the conversation is empty).
+     *
+     * @throws IllegalArgumentException when placeholders and images do not pair up, or an image's
+     *                                  width is not the model's n_embd
+     */
+    public Completion generate(String text, List<float[][]> images, SamplingParams sampling, int maxTokens,
+                               Consumer<String> onText) {
         Tokenizer tokenizer = lm.tokenizer();
         boolean first = session.position() == 0;
-        int[] prompt = tokenizer.encode(text, first, true);
-        if (prompt.length == 0) {
+        List<Input> prompt = images.isEmpty() ? List.of(Input.tokens(tokenizer.encode(text, first, true)))
+                : MultimodalPrompt.build(tokenizer, text, images, lm.model().embeddingLength(), first);
+        int[] promptTokens = prompt.stream().filter(i -> i instanceof Input.Tokens)
+                .flatMapToInt(i -> Arrays.stream(((Input.Tokens) i).ids())).toArray();
+        if (prompt.stream().mapToInt(Input::count).sum() == 0) {
             throw new IllegalArgumentException("empty prompt, and the model adds no BOS token to start from");
         }
         Sampler sampler = new Sampler(sampling);
         evaluated.forEach(sampler::accept);
-        sampler.accept(prompt);
+        sampler.accept(promptTokens);
         // SentencePiece puts a space before the first word; llama2.c drops it when nothing precedes it.
-        boolean nothingPrinted = first && tokenizer.decode(prompt).isEmpty();
+        boolean nothingPrinted = first && tokenizer.decode(promptTokens).isEmpty();
         TokenDecoder decoder = new TokenDecoder(tokenizer, false, nothingPrinted);
         StringBuilder out = new StringBuilder();
         List<Integer> generated = new ArrayList<>();
@@ -66,7 +86,7 @@ public final class Conversation implements AutoCloseable {
                     emit.accept(decoder.accept(token));
                 });
         emit.accept(decoder.flush());
-        for (int t : prompt) {
+        for (int t : promptTokens) {
             evaluated.add(t);
         }
         evaluated.addAll(generated);
@@ -79,9 +99,21 @@ public final class Conversation implements AutoCloseable {
      * generates the assistant's answer, streaming it to {@code onText}.
      */
     public Completion chat(String userMessage, SamplingParams sampling, int maxTokens, Consumer<String> onText) {
-        ChatMessage message = ChatMessage.user(userMessage);
+        return chat(userMessage, List.of(), sampling, maxTokens, onText);
+    }
+
+    /**
+     * A user message with images ({@link VisionEncoder#encode} output): its {@code <image>}
+     * placeholders mark where they go; a message without any gets one per image at its start,
+     * each followed by a newline (LLaVA's and MobileVLM's {@code <image>\n} convention).
+     */
+    public Completion chat(String userMessage, List<float[][]> images, SamplingParams sampling, int maxTokens,
+                           Consumer<String> onText) {
+        String content = images.isEmpty() || MultimodalPrompt.placeholders(userMessage) > 0 ? userMessage
+                : (MultimodalPrompt.IMAGE_PLACEHOLDER + "\n").repeat(images.size()) + userMessage;
+        ChatMessage message = ChatMessage.user(content);
         String text = template.formatIncrement(history, message, true);
-        Completion answer = generate(text, sampling, maxTokens, onText);
+        Completion answer = generate(text, images, sampling, maxTokens, onText);
         history.add(message);
         history.add(ChatMessage.assistant(answer.text()));
         return answer;

@@ -80,7 +80,7 @@ public final class VisionEncoder implements AutoCloseable {
 
     /** Preprocesses and encodes a decoded image. */
     public float[][] encode(RgbImage image) {
-        return rows(encodePreprocessed(preprocess(image)));
+        return encodePreprocessed(preprocess(image));
     }
 
     /** The preset's padding, resizing and normalisation: HWC float32 {@code [S][S][3]}. */
@@ -88,9 +88,15 @@ public final class VisionEncoder implements AutoCloseable {
         return preprocessor.preprocess(image);
     }
 
-    /** Token-major embeddings {@code tokens() × embeddingLength()} of a preprocessed image. */
-    public float[] encodePreprocessed(float[] hwc) {
-        return model.encode(hwc);
+    /** The embeddings {@code [tokens()][embeddingLength()]} of a preprocessed image ({@link #preprocess}). */
+    public float[][] encodePreprocessed(float[] hwc) {
+        float[] flat = model.encode(hwc);
+        int width = embeddingLength();
+        float[][] rows = new float[flat.length / width][];
+        for (int t = 0; t < rows.length; t++) {
+            rows[t] = Arrays.copyOfRange(flat, t * width, (t + 1) * width);
+        }
+        return rows;
     }
 
     /** Image tokens per image (144 for MobileVLM, 576 for LLaVA-1.5). */
@@ -110,15 +116,6 @@ public final class VisionEncoder implements AutoCloseable {
 
     public VisionPreset preset() {
         return model.preset();
-    }
-
-    private float[][] rows(float[] flat) {
-        int width = embeddingLength();
-        float[][] rows = new float[flat.length / width][];
-        for (int t = 0; t < rows.length; t++) {
-            rows[t] = Arrays.copyOfRange(flat, t * width, (t + 1) * width);
-        }
-        return rows;
     }
 
     @Override

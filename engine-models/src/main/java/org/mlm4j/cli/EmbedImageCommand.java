@@ -1,14 +1,8 @@
 package org.mlm4j.cli;
 
-import org.mlm4j.kernels.Attention;
-import org.mlm4j.kernels.AttentionSpec;
-
 import org.mlm4j.VisionEncoder;
 import org.mlm4j.kernels.KernelProvider;
 import org.mlm4j.kernels.Parallel;
-import org.mlm4j.models.vision.image.ImageLoader;
-import org.mlm4j.models.vision.image.RgbImage;
-import org.mlm4j.models.vision.image.VisionPreset;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** {@code mlm4j embed-image}: image → CLIP ViT + projector embeddings, written as raw float32. */
 final class EmbedImageCommand implements Command {
@@ -55,56 +50,34 @@ final class EmbedImageCommand implements Command {
     @Override
     public int run(Options options, PrintStream out, PrintStream err) throws Exception {
         Path mmproj = options.requiredPath("mmproj");
-        Path image = options.requiredPath("image");
+        Path imageFile = options.requiredPath("image");
         Path output = options.requiredPath("out");
         String preprocessedOut = options.string("preprocessed-out", null);
-        VisionPreset preset = preset(options);
+        VisionEncoder.Options encoderOptions = ImageOptions.encoderOptions(options);
         Parallel.configure(options.integer("threads", Runtime.getRuntime().availableProcessors()));
         options.finish();
 
-        try (VisionEncoder encoder = VisionEncoder.load(mmproj, new VisionEncoder.Options(preset, visionAttention(options)))) {
-            long t0 = System.nanoTime();
-            RgbImage decoded = ImageLoader.load(image);
-            long t1 = System.nanoTime();
-            float[] pre = encoder.preprocess(decoded);
-            long t2 = System.nanoTime();
-            float[] embeddings = encoder.encodePreprocessed(pre);
-            long t3 = System.nanoTime();
-            writeFloats(output, embeddings);
+        try (VisionEncoder encoder = VisionEncoder.load(mmproj, encoderOptions)) {
+            ImageEncoding image = ImageEncoding.run(encoder, imageFile);
+            writeFloats(output, image.embeddings());
             if (preprocessedOut != null) {
-                writeFloats(Path.of(preprocessedOut), pre);
+                writeFloats(Path.of(preprocessedOut), new float[][] {image.preprocessed()});
             }
-            err.printf("image %dx%d -> %d tokens x %d (preset %s, kernels %s, %d threads)%n", decoded.width(),
-                    decoded.height(), encoder.tokens(), encoder.embeddingLength(), preset.cliName(),
-                    KernelProvider.get().name(), Parallel.threads());
-            err.printf("decode %.1f ms, preprocess %.1f ms, encode %.1f ms%n",
-                    (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
+            err.printf("preset %s, kernels %s, %d threads%n", encoderOptions.preset().cliName(), KernelProvider.get().name(), Parallel.threads());
+            image.report(err);
         }
         return 0;
     }
 
-    /** {@code --vision-attention}, shared with the commands that take images. */
-    static AttentionSpec visionAttention(Options options) {
-        try {
-            return Attention.forEncoder(AttentionSpec.parse(options.string("vision-attention", "exact"))).spec();
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--vision-attention: " + e.getMessage());
+    /** Rows of floats, one after the other, as float32 little-endian. */
+    static void writeFloats(Path path, float[][] rows) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Arrays.stream(rows).mapToInt(r -> r.length).sum() * Float.BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        for (float[] row : rows) {
+            for (float v : row) {
+                b.putFloat(v);
+            }
         }
-    }
-
-    /** {@code --vision-preset}, shared with the commands that take images. */
-    static VisionPreset preset(Options options) {
-        String name = options.string("vision-preset", VisionPreset.DEFAULT.cliName());
-        try {
-            return VisionPreset.fromName(name);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-    }
-
-    static void writeFloats(Path path, float[] values) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
         Files.write(path, b.array());
     }
 }

@@ -1,10 +1,14 @@
 package org.mlm4j.cli;
 
 import java.io.PrintStream;
+import java.util.List;
 import org.mlm4j.Completion;
 import org.mlm4j.Conversation;
 import org.mlm4j.LanguageModel;
+import org.mlm4j.models.chat.ChatMessage;
+import org.mlm4j.models.chat.ChatTemplate;
 import org.mlm4j.models.llm.Generator;
+import org.mlm4j.models.vision.MultimodalPrompt;
 
 /** {@code generate}: continues a prompt, streaming the text, then prints the timings. */
 final class GenerateCommand implements Command {
@@ -23,6 +27,7 @@ final class GenerateCommand implements Command {
     public String help() {
         return """
                 usage: mlm4j generate (--model M.gguf | --demo) --prompt TEXT [-n N] [sampling] [model options]
+                       mlm4j generate --model M.gguf --mmproj P.gguf --image I.jpg[,J.png...] --prompt TEXT ...
 
                 Prints the prompt, then its continuation as it is generated; at the end, the load time
                 and the prompt and decode speeds go to stderr. Generation stops at an end-of-sequence or
@@ -33,6 +38,19 @@ final class GenerateCommand implements Command {
                   -n N            tokens to generate at most (default 128)
                   --demo          use the bundled stories260K model (tiny stories) instead of --model
 
+                Images (multimodal models such as MobileVLM and LLaVA-1.5):
+                  --mmproj P.gguf the vision encoder + projector (llama.cpp mmproj GGUF)
+                  --image FILES   image files, comma-separated; each replaces one <image> in the prompt,
+                                  in order (the text before the first image takes BOS, the rest does not,
+                                  as llama.cpp's llava-cli). A prompt without <image> is put in the
+                                  MobileVLM / Vicuna format: "<system> USER: <image>\nPROMPT ASSISTANT:"
+                  --vision-preset pytorch|llamacpp
+                                  pytorch (default): what the original PyTorch models compute;
+                                  llamacpp: llama.cpp's clip.cpp numbers, quirks included
+                  --vision-attention A
+                                  the ViT's attention: exact (default), block:B[,stride:T], linear:elu
+                                  or linear:favor:M (docs/attention.md)
+
                 """ + SamplingOptions.HELP + "\n" + ModelOptions.HELP;
     }
 
@@ -42,11 +60,19 @@ final class GenerateCommand implements Command {
         String prompt = options.requiredString("prompt");
         int maxTokens = options.integer("n", 128);
         var sampling = SamplingOptions.read(options);
+        ImageOptions vision = ImageOptions.read(options);
+        if (vision.mmproj() != null && vision.images().isEmpty()) {
+            throw new UsageException("--mmproj needs --image");
+        }
         options.finish();
         try (LanguageModel lm = model.load(); Conversation conversation = lm.newConversation()) {
-            out.print(prompt);
+            List<float[][]> images = vision.encodeAll(err);
+            String input = images.isEmpty() || MultimodalPrompt.placeholders(prompt) > 0 ? prompt
+                    : ChatTemplate.MOBILEVLM.apply(List.of(ChatMessage.user(
+                            (MultimodalPrompt.IMAGE_PLACEHOLDER + "\n").repeat(images.size()) + prompt)), true);
+            out.print(input);
             out.flush();
-            Completion done = conversation.generate(prompt, sampling, maxTokens, text -> {
+            Completion done = conversation.generate(input, images, sampling, maxTokens, text -> {
                 out.print(text);
                 out.flush();
             });

@@ -39,7 +39,7 @@ class EmbedImageCommandTest {
         for (int i = 0; i < expected.length; i++) {
             assertThat(Math.abs(actual[i] - expected[i])).isLessThanOrEqualTo(1e-2f);
         }
-        assertThat(err.toString()).contains("144 tokens x 256").containsPattern("decode [0-9.]+ ms, preprocess [0-9.]+ ms, encode [0-9.]+ ms");
+        assertThat(err.toString()).containsPattern("synth_240x320.png 240x320 -> 144 tokens x 256: decode [0-9.]+ ms, preprocess [0-9.]+ ms, encode [0-9.]+ ms");
     }
 
     @Test

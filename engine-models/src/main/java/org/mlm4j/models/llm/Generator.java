@@ -1,5 +1,6 @@
 package org.mlm4j.models.llm;
 
+import java.util.List;
 import java.util.function.IntConsumer;
 import java.util.function.IntPredicate;
 
@@ -62,11 +63,25 @@ public final class Generator {
      */
     public static Stats generate(Session session, int[] prompt, TokenPicker picker, IntPredicate isStop,
                                  int maxTokens, IntConsumer onToken) {
-        if (prompt.length == 0) {
+        return generate(session, List.of(Input.tokens(prompt)), picker, isStop, maxTokens, onToken);
+    }
+
+    /**
+     * As {@link #generate(Session, int[], TokenPicker, IntPredicate, int, IntConsumer)} with a prompt
+     * of several inputs evaluated in order, e.g. text tokens and the embeddings of an image between
+     * them (the llava flow); logits are computed for the last input only.
+     */
+    public static Stats generate(Session session, List<Input> prompt, TokenPicker picker, IntPredicate isStop,
+                                 int maxTokens, IntConsumer onToken) {
+        int promptLength = prompt.stream().mapToInt(Input::count).sum();
+        if (promptLength == 0) {
             throw new IllegalArgumentException("empty prompt: generation needs at least one token (e.g. BOS)");
         }
         long t0 = System.nanoTime();
-        float[] logits = session.forward(Input.tokens(prompt), Session.Logits.LAST);
+        float[] logits = null;
+        for (int i = 0; i < prompt.size(); i++) {
+            logits = session.forward(prompt.get(i), i == prompt.size() - 1 ? Session.Logits.LAST : Session.Logits.NONE);
+        }
         long promptNanos = System.nanoTime() - t0;
         int generated = 0;
         int decoded = 0;
@@ -90,6 +105,6 @@ public final class Generator {
                 break;
             }
         }
-        return new Stats(prompt.length, promptNanos, generated, decoded, System.nanoTime() - t1, stop);
+        return new Stats(promptLength, promptNanos, generated, decoded, System.nanoTime() - t1, stop);
     }
 }

@@ -25,12 +25,14 @@ public final class MultimodalPrompt {
     }
 
     /**
-     * The inputs for {@code text}: token runs and, for placeholder i, {@code images.get(i)} (token-major
-     * {@code [tokens][width]}). Empty text between placeholders adds no tokens.
+     * The inputs for {@code text}: token runs and, for placeholder i, the rows of {@code images.get(i)}
+     * ({@code [tokens][width]}, as {@code VisionEncoder.encode} returns them). The first piece of text
+     * takes BOS when {@code bos} is set (and the vocabulary adds one); empty text adds no tokens.
      *
-     * @throws IllegalArgumentException when the placeholders and images do not pair up
+     * @throws IllegalArgumentException when the placeholders and images do not pair up, or an image's
+     *                                  rows are not {@code width} wide (the mmproj was made for another model)
      */
-    public static List<Input> build(Tokenizer tokenizer, String text, List<float[]> images, int width) {
+    public static List<Input> build(Tokenizer tokenizer, String text, List<float[][]> images, int width, boolean bos) {
         String[] pieces = text.split(Pattern.quote(IMAGE_PLACEHOLDER), -1);
         if (pieces.length - 1 != images.size()) {
             throw new IllegalArgumentException("the prompt has " + (pieces.length - 1) + " " + IMAGE_PLACEHOLDER
@@ -38,19 +40,26 @@ public final class MultimodalPrompt {
         }
         List<Input> inputs = new ArrayList<>();
         for (int i = 0; i < pieces.length; i++) {
-            int[] ids = tokenizer.encode(pieces[i], i == 0, true);
+            int[] ids = tokenizer.encode(pieces[i], bos && i == 0, true);
             if (ids.length > 0) {
                 inputs.add(Input.tokens(ids));
             }
             if (i < images.size()) {
-                float[] image = images.get(i);
-                if (image.length % width != 0) {
-                    throw new IllegalArgumentException("image " + (i + 1) + ": " + image.length
-                            + " floats are not rows of the model's n_embd " + width);
-                }
-                inputs.add(Input.embeddings(image, image.length / width));
+                inputs.add(embeddings(images.get(i), width, i + 1));
             }
         }
         return inputs;
+    }
+
+    private static Input embeddings(float[][] rows, int width, int number) {
+        float[] flat = new float[rows.length * width];
+        for (int t = 0; t < rows.length; t++) {
+            if (rows[t].length != width) {
+                throw new IllegalArgumentException("image " + number + " has embeddings of width " + rows[t].length
+                        + " but the language model's n_embd is " + width + " (an mmproj made for another model?)");
+            }
+            System.arraycopy(rows[t], 0, flat, t * width, width);
+        }
+        return Input.embeddings(flat, rows.length);
     }
 }

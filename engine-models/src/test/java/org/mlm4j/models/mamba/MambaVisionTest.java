@@ -50,13 +50,6 @@ class MambaVisionTest {
         return MambaModel.load(GgufFile.open(TestData.path(MODEL)), KernelProvider.get());
     }
 
-    private static float[] flatten(float[][] rows) {
-        float[] flat = new float[rows.length * rows[0].length];
-        for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(rows[i], 0, flat, i * rows[i].length, rows[i].length);
-        }
-        return flat;
-    }
 
     /** Last-position logits after evaluating {@code inputs} in one session. */
     private static float[] lastLogits(MambaModel lm, List<Input> inputs, int maxBatch) {
@@ -84,7 +77,7 @@ class MambaVisionTest {
         assertThat(image[0]).hasSize(128);
         try (MambaModel lm = load()) {
             Tokenizer tokenizer = Tokenizer.fromGguf(lm.fileMetadata());
-            List<Input> inputs = MultimodalPrompt.build(tokenizer, PROMPT, List.of(flatten(image)), lm.embeddingLength());
+            List<Input> inputs = MultimodalPrompt.build(tokenizer, PROMPT, List.<float[][]>of(image), lm.embeddingLength(), true);
             assertThat(inputs).hasSize(3);
             assertThat(inputs.get(1).count()).isEqualTo(144);
 
@@ -94,8 +87,8 @@ class MambaVisionTest {
             assertThat(maxAbsDiff(lastLogits(lm, inputs, 1), whole)).isLessThan(1e-4);
 
             // the image matters: a blank image moves the next-token logits
-            float[] blank = new float[144 * 128];
-            float[] withBlank = lastLogits(lm, MultimodalPrompt.build(tokenizer, PROMPT, List.of(blank), 128), 512);
+            float[][] blank = new float[144][128];
+            float[] withBlank = lastLogits(lm, MultimodalPrompt.build(tokenizer, PROMPT, List.<float[][]>of(blank), 128, true), 512);
             assertThat(maxAbsDiff(whole, withBlank)).isGreaterThan(0.1);
         }
     }
