@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Causal prefill of {@code n} tokens through one attention layer at LM shapes ({@code 32x64}:
  * 32 heads of 64, {@code 16x128}), F16 cache, single thread, for each kernel of docs/attention.md:
- * {@code two-pass} (the exact two-pass kernel), {@code exact} (the tiled online softmax) and the
- * {@link AttentionSpec} approximations. Heads are independent, so {@code heads} < the shape's
+ * {@code two-pass} (the exact two-pass kernel), {@code tiled} (the exact tiled online softmax) and
+ * the {@link AttentionSpec} approximations. Heads are independent, so {@code heads} < the shape's
  * count measures that many heads (time scales linearly; the docs say when they scale).
  * {@code -prof gc} reports the scratch bytes per call ({@code gc.alloc.rate.norm}).
  *
@@ -38,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
 public class EfficientAttentionBenchmark {
-    @Param({"two-pass", "exact", "window:512,sinks:4", "block:64,stride:8", "linear:elu", "linear:favor:128"})
+    @Param({"two-pass", "tiled", "window:512,sinks:4", "block:64,stride:8", "linear:elu", "linear:favor:128"})
     public String kernel;
 
     @Param({"512", "2048"})
@@ -51,7 +51,7 @@ public class EfficientAttentionBenchmark {
     @Param({"0"})
     public int heads;
 
-    private AttentionKernels twoPass;
+    private AttentionKernels kernels;
     private Attention attention;
     private KvBuffer cache;
     private float[] q;
@@ -65,8 +65,8 @@ public class EfficientAttentionBenchmark {
         String[] hd = shape.split("x");
         nHeads = heads > 0 ? heads : Integer.parseInt(hd[0]);
         headDim = Integer.parseInt(hd[1]);
-        twoPass = KernelProvider.get().attention();
-        attention = kernel.equals("two-pass") ? null : Attention.of(AttentionSpec.parse(kernel));
+        kernels = KernelProvider.get().attention();
+        attention = kernel.equals("two-pass") || kernel.equals("tiled") ? null : Attention.of(AttentionSpec.parse(kernel));
         Random random = new Random(1);
         int width = nHeads * headDim;
         cache = KvBuffer.allocate(KvBuffer.Type.F16, n, nHeads, headDim);
@@ -87,8 +87,10 @@ public class EfficientAttentionBenchmark {
     public float prefill() {
         int width = nHeads * headDim;
         float scale = (float) (1 / Math.sqrt(headDim));
-        if (attention == null) {
-            twoPass.attention(q, 0, width, n, nHeads, 0, cache, AttentionMask.CAUSAL, scale, out, 0, width);
+        if (kernel.equals("two-pass")) {
+            kernels.attention(q, 0, width, n, nHeads, 0, cache, AttentionMask.CAUSAL, scale, out, 0, width);
+        } else if (kernel.equals("tiled")) {
+            kernels.flashAttention(q, 0, width, n, nHeads, 0, cache, AttentionMask.CAUSAL, scale, out, 0, width);
         } else {
             attention.attend(q, 0, width, n, nHeads, 0, cache, AttentionMask.CAUSAL, scale, out, 0, width);
         }
