@@ -14,6 +14,7 @@ import java.util.Objects;
  *     keep the two-pass kernel: llama.cpp rounds the softmax probabilities to F16 there, which
  *     the tiled kernel cannot do (it never holds the normalised probabilities), and its results
  *     would move away from llama.cpp's by that rounding;</li>
+ * <li>flash: the model's mask, always by the tiled kernel;</li>
  * <li>window: causal window W (the smaller of the spec's and the model's own) plus S sinks, over a
  *     ring cache of {@code S + W + maxBatch − 1} rows, so positions run past the context length;
  *     keys keep the absolute position RoPE gave them when written (docs/attention.md);</li>
@@ -91,6 +92,8 @@ public final class Attention {
                             out, outOffset, outStride);
                 }
             }
+            case AttentionSpec.Flash f -> kernels.flashAttention(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv,
+                    modelMask, scale, out, outOffset, outStride);
             case AttentionSpec.Window w -> {
                 if (!modelMask.causal()) {
                     throw new IllegalArgumentException("attention " + spec + " needs a causal model");

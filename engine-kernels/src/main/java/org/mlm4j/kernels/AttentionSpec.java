@@ -5,6 +5,8 @@ package org.mlm4j.kernels;
  * the Java API's options): {@link #parse} reads and {@link #toString} writes
  * <pre>
  *   exact                 softmax attention over every visible position (the model's own mask)
+ *   flash                 the same, always by the tiled online-softmax kernel (also over an F16
+ *                         cache, where exact keeps llama.cpp's two-pass numerics)
  *   window:W[,sinks:S]    StreamingLLM: the last W positions plus the first S (sinks), KV ring of S + W
  *   block:B[,stride:T]    block-sparse: own and previous block (both neighbours without causal) plus
  *                         global blocks, every T-th (default: block 0 only)
@@ -23,6 +25,17 @@ public sealed interface AttentionSpec {
         @Override
         public String toString() {
             return "exact";
+        }
+    }
+
+    /** Exact attention by the tiled kernel, whatever the cache type. */
+    AttentionSpec FLASH = new Flash();
+
+    /** Exact softmax attention under the model's mask, always by the tiled (flash) kernel. */
+    record Flash() implements AttentionSpec {
+        @Override
+        public String toString() {
+            return "flash";
         }
     }
 
@@ -71,6 +84,9 @@ public sealed interface AttentionSpec {
             if (s.equals("exact")) {
                 return EXACT;
             }
+            if (s.equals("flash")) {
+                return FLASH;
+            }
             if (s.equals("linear:elu")) {
                 return new Linear(FeatureMap.ELU_PLUS_ONE);
             }
@@ -89,7 +105,7 @@ public sealed interface AttentionSpec {
             // falls through to the message below
         }
         throw new IllegalArgumentException("unknown attention '" + text
-                + "': expected exact, window:W[,sinks:S], block:B[,stride:T], linear:elu or linear:favor:M");
+                + "': expected exact, flash, window:W[,sinks:S], block:B[,stride:T], linear:elu or linear:favor:M");
     }
 
     /** "N" or "N,key:M" → {N, M (0 when absent)}. */

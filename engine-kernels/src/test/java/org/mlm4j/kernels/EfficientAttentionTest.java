@@ -464,13 +464,13 @@ class EfficientAttentionTest {
 
     @Test
     void specParsesAndFormatsEveryForm() {
-        for (String s : new String[] {"exact", "window:512", "window:2048,sinks:4", "block:64", "block:64,stride:8",
+        for (String s : new String[] {"exact", "flash", "window:512", "window:2048,sinks:4", "block:64", "block:64,stride:8",
             "linear:elu", "linear:favor:256"}) {
             assertThat(AttentionSpec.parse(s).toString()).isEqualTo(s);
         }
         assertThat(AttentionSpec.parse("window:16,sinks:4")).isEqualTo(new AttentionSpec.Window(16, 4));
         assertThat(AttentionSpec.parse("linear:favor:64")).isEqualTo(new AttentionSpec.Linear(FeatureMap.favor(64)));
-        for (String bad : new String[] {"", "flash", "window", "window:0", "window:8,sink:4", "window:-1",
+        for (String bad : new String[] {"", "flash:2", "window", "window:0", "window:8,sink:4", "window:-1",
             "block:8,stride:-2", "linear", "linear:favor:0", "linear:relu", "block:x"}) {
             assertThatThrownBy(() -> AttentionSpec.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("attention");

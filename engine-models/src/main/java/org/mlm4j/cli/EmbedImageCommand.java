@@ -42,7 +42,7 @@ final class EmbedImageCommand implements Command {
                                               pytorch (default): what the original PyTorch models compute;
                                               llamacpp: llama.cpp's clip.cpp numbers, quirks included
                   --threads N                 compute threads (default: all cores)
-                  --vision-attention A        the ViT's attention: exact (default), block:B[,stride:T],
+                  --vision-attention A        the ViT's attention: exact (default, tiled), block:B[,stride:T],
                                               linear:elu or linear:favor:M (docs/attention.md)
                 """;
     }

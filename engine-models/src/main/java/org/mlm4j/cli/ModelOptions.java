@@ -21,7 +21,7 @@ record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
               --threads N           compute threads (default: all cores)
               --ctx N               context length (default: the model's)
               --kv-type f16|f32     element type of the KV cache (default f16, as llama.cpp)
-              --attention A         exact (default) | window:W[,sinks:S] (KV ring: runs past the
+              --attention A         exact (default) | flash | window:W[,sinks:S] (KV ring: runs past the
                                     context in fixed memory) | block:B[,stride:T] | linear:elu |
                                     linear:favor:M   (docs/attention.md)
             """;

@@ -4,6 +4,8 @@ import static org.mlm4j.kernels.panama.VectorConstants.F;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.mlm4j.kernels.AttentionMask;
 import org.mlm4j.kernels.AttentionShapes;
@@ -91,15 +93,19 @@ final class PanamaFlashAttention {
                 int k1 = Math.min(k0 + KEY_TILE, hi);
                 for (int p = k0; p < k1; p++) {
                     int i = p - k0;
-                    kv.readKey(p, kvHead, row, 0);
-                    for (int j = 0; j < d; j++) {
-                        keysT[j * KEY_TILE + i] = row[j];
-                    }
+                    float[] key = kv.keysF32();
+                    int ko = kv.keyOffset(p, kvHead);
                     if (f16) {
-                        kv.readValue(p, kvHead, values, i * d);
+                        F16Vectors.toFloats(kv.keysF16(), ko, row, 0, d);
+                        F16Vectors.toFloats(kv.valuesF16(), kv.valueOffset(p, kvHead), values, i * d, d);
+                        key = row;
+                        ko = 0;
                         valueAt[i] = i * d;
                     } else {
                         valueAt[i] = kv.valueOffset(p, kvHead);
+                    }
+                    for (int j = 0; j < d; j++) {
+                        keysT[j * KEY_TILE + i] = key[ko + j];
                     }
                 }
                 for (int r = 0; r < rows; r++) {
@@ -191,15 +197,56 @@ final class PanamaFlashAttention {
         }
     }
 
-    /** {@code s[i] = exp(s[i] − max)} in place (−∞ becomes 0); returns the sum, each vector's part added in double. */
+    private static final float LOG2E = 1.44269504f;
+    /** ln 2 in two parts (Cody-Waite), the first with trailing zero bits so that n·LN2_HI is exact. */
+    private static final float LN2_HI = 0.693145751953125f;
+    private static final float LN2_LO = 1.42860677e-6f;
+    /** 1.5·2^23: adding it rounds a float to an integer, which lands in the low mantissa bits. */
+    private static final float ROUNDER = 12582912f;
+    /** exp(x) is below the smallest normal float for x under this. */
+    private static final float UNDERFLOW = -87.33654f;
+
+    /**
+     * e^x for x ≤ 0 (−∞ gives 0), within about an ulp: x = n·ln2 + r, |r| ≤ ln2/2, e^r by its
+     * Taylor series to r⁶, times 2^n built in the exponent bits. Plain IEEE operations rather than
+     * the Vector API's EXP, whose result may differ by an ulp between the JIT's tiers, so a row
+     * comes out the same whichever thread (and tier) computes it.
+     */
+    static FloatVector expNonPositive(FloatVector x) {
+        VectorMask<Float> underflow = x.compare(VectorOperators.LT, UNDERFLOW);
+        FloatVector xc = x.max(UNDERFLOW);
+        FloatVector t = xc.fma(LOG2E, ROUNDER);
+        FloatVector n = t.sub(ROUNDER);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(1f / 720, 1f / 120);
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        IntVector exponent = ((IntVector) t.reinterpretAsInts())
+                .sub(Float.floatToRawIntBits(ROUNDER) - 127).lanewise(VectorOperators.LSHL, 23);
+        return p.mul(exponent.reinterpretAsFloats()).blend(0f, underflow);
+    }
+
+    /**
+     * {@code s[i] = exp(s[i] − max)} in place (−∞ becomes 0); returns their sum. The lanes are
+     * summed in a vector and then in lane order in double, a fixed order whichever tier of the
+     * JIT runs this ({@code reduceLanes} may add in another order when compiled).
+     */
     private static double exps(float[] s, int n, float max) {
         FloatVector m = FloatVector.broadcast(F, max);
-        double sum = 0;
+        FloatVector lanes = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, s, i).sub(m).lanewise(VectorOperators.EXP);
+            FloatVector e = expNonPositive(FloatVector.fromArray(F, s, i).sub(m));
             e.intoArray(s, i);
-            sum += e.reduceLanes(VectorOperators.ADD);
+            lanes = lanes.add(e);
+        }
+        double sum = 0;
+        for (float lane : lanes.toArray()) {
+            sum += lane;
         }
         for (; i < n; i++) {
             s[i] = (float) Math.exp(s[i] - max);
