@@ -97,13 +97,13 @@ public final class AttentionFidelity {
         float[] hwc;
         try (VisionEncoder e = VisionEncoder.load(mmproj, exactOptions)) {
             hwc = e.preprocess(ImageLoader.load(image));
-            exact = e.encodePreprocessed(hwc);
+            exact = flatten(e.encodePreprocessed(hwc));
             System.out.printf("%n%s (%d image tokens of %d): spec | cosine of all embeddings | min cosine of a token%n",
                     name, e.tokens(), e.embeddingLength());
         }
         for (String spec : specs) {
             try (VisionEncoder e = VisionEncoder.load(mmproj, exactOptions.withAttention(AttentionSpec.parse(spec)))) {
-                float[] approx = e.encodePreprocessed(hwc);
+                float[] approx = flatten(e.encodePreprocessed(hwc));
                 int w = e.embeddingLength();
                 double minCos = 1;
                 for (int t = 0; t < e.tokens(); t++) {
@@ -112,6 +112,14 @@ public final class AttentionFidelity {
                 System.out.printf("| %s | %s | %.4f | %.4f |%n", name, spec, cosine(exact, approx, 0, exact.length), minCos);
             }
         }
+    }
+
+    private static float[] flatten(float[][] rows) {
+        float[] flat = new float[rows.length * rows[0].length];
+        for (int t = 0; t < rows.length; t++) {
+            System.arraycopy(rows[t], 0, flat, t * rows[t].length, rows[t].length);
+        }
+        return flat;
     }
 
     private static int[] ints(String json, String key) {
