@@ -26,16 +26,20 @@ public final class Conversation implements AutoCloseable {
     private final ChatTemplate template;
     private final List<ChatMessage> history = new ArrayList<>();
     private final List<Integer> evaluated = new ArrayList<>();
+    /** The logits after the last evaluated token, for a {@link #generate} that only continues. */
+    private final float[] lastLogits;
 
     Conversation(LanguageModel lm, Session session, ChatTemplate template) {
         this.lm = lm;
         this.session = session;
         this.template = template;
+        this.lastLogits = new float[lm.model().vocabSize()];
     }
 
     /**
      * Appends {@code text} as is (BOS first when the conversation is empty and the model wants
-     * one; special-token texts such as {@code <|end|>} become their tokens), then generates up to
+     * one; special-token texts such as {@code <|end|>} become their tokens; an empty text just
+     * continues), then generates up to
      * {@code maxTokens} tokens, streaming their text to {@code onText}. Stops early at an
      * end-of-sequence or end-of-turn token, or when the context is full.
      *
@@ -63,7 +67,7 @@ public final class Conversation implements AutoCloseable {
                 : MultimodalPrompt.build(tokenizer, text, images, lm.model().embeddingLength(), first);
         int[] promptTokens = prompt.stream().filter(i -> i instanceof Input.Tokens)
                 .flatMapToInt(i -> Arrays.stream(((Input.Tokens) i).ids())).toArray();
-        if (prompt.stream().mapToInt(Input::count).sum() == 0) {
+        if (prompt.stream().mapToInt(Input::count).sum() == 0 && first) {
             throw new IllegalArgumentException("empty prompt, and the model adds no BOS token to start from");
         }
         Sampler sampler = new Sampler(sampling);
@@ -80,7 +84,8 @@ public final class Conversation implements AutoCloseable {
                 onText.accept(s);
             }
         };
-        Generator.Stats stats = Generator.generate(session, prompt, sampler::sample, tokenizer::isEndOfGeneration,
+        Generator.Stats stats = Generator.generate(session, prompt, lastLogits, sampler::sample,
+                tokenizer::isEndOfGeneration,
                 maxTokens, token -> {
                     generated.add(token);
                     emit.accept(decoder.accept(token));
@@ -134,6 +139,9 @@ public final class Conversation implements AutoCloseable {
             evaluated.add(t);
         }
         int vocab = lm.model().vocabSize();
+        if (tokens.length > 0) {
+            System.arraycopy(flat, flat.length - vocab, lastLogits, 0, vocab);
+        }
         float[][] rows = new float[tokens.length][];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);

@@ -73,14 +73,26 @@ public final class Generator {
      */
     public static Stats generate(Session session, List<Input> prompt, TokenPicker picker, IntPredicate isStop,
                                  int maxTokens, IntConsumer onToken) {
+        return generate(session, prompt, null, picker, isStop, maxTokens, onToken);
+    }
+
+    /**
+     * As {@link #generate(Session, List, TokenPicker, IntPredicate, int, IntConsumer)}, keeping the
+     * logits after the last evaluated input in {@code lastLogits} (n_vocab floats, or {@code null})
+     * so that a later call can continue with an empty prompt: then {@code lastLogits} must hold
+     * what an earlier call (or the caller, after its own {@link Session#forward}) left there.
+     */
+    public static Stats generate(Session session, List<Input> prompt, float[] lastLogits, TokenPicker picker,
+                                 IntPredicate isStop, int maxTokens, IntConsumer onToken) {
         int promptLength = prompt.stream().mapToInt(Input::count).sum();
-        if (promptLength == 0) {
+        if (promptLength == 0 && (lastLogits == null || session.position() == 0)) {
             throw new IllegalArgumentException("empty prompt: generation needs at least one token (e.g. BOS)");
         }
         long t0 = System.nanoTime();
-        float[] logits = null;
-        for (int i = 0; i < prompt.size(); i++) {
-            logits = session.forward(prompt.get(i), i == prompt.size() - 1 ? Session.Logits.LAST : Session.Logits.NONE);
+        List<Input> inputs = prompt.stream().filter(i -> i.count() > 0).toList();
+        float[] logits = promptLength == 0 ? lastLogits.clone() : null;
+        for (int i = 0; i < inputs.size(); i++) {
+            logits = session.forward(inputs.get(i), i == inputs.size() - 1 ? Session.Logits.LAST : Session.Logits.NONE);
         }
         long promptNanos = System.nanoTime() - t0;
         int generated = 0;
@@ -104,6 +116,9 @@ public final class Generator {
                 stop = StopReason.STOP_TOKEN;
                 break;
             }
+        }
+        if (lastLogits != null) {
+            System.arraycopy(logits, 0, lastLogits, 0, lastLogits.length);
         }
         return new Stats(promptLength, promptNanos, generated, decoded, System.nanoTime() - t1, stop);
     }

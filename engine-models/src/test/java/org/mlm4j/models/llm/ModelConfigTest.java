@@ -90,6 +90,9 @@ class ModelConfigTest {
         assertThatThrownBy(() -> open(rewrite("llama_e128-F32",
                 w -> w.addTensor("rope_freqs.weight", GgmlType.F32, new long[] {16}, new float[16]), t -> true)))
                 .isInstanceOf(InvalidModelException.class).hasMessageContaining("rope_freqs");
+        assertThatThrownBy(() -> open(rewrite("llama_e128-F32", w -> w.addTensor("blk.0.attn_q.weight", GgmlType.IQ4_NL,
+                new long[] {128, 128}, new byte[128 * 128 / 32 * 18]), t -> !t.name().equals("blk.0.attn_q.weight"))))
+                .hasMessageContaining("'blk.0.attn_q.weight' has tensor type iq4_nl").hasMessageContaining("does not compute");
     }
 
     private static void open(Path p) throws Exception {
