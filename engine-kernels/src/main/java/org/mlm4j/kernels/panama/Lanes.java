@@ -2,6 +2,9 @@ package org.mlm4j.kernels.panama;
 
 import static org.mlm4j.kernels.panama.VectorConstants.F;
 
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+
 /**
  * Horizontal sums in one fixed order. Kernels store their accumulators ({@code intoArray}) and sum
  * the lanes here, pairwise. Two reasons: {@code reduceLanes(ADD)} leaves the order open and its
@@ -26,5 +29,21 @@ final class Lanes {
             }
         }
         return lanes[offset];
+    }
+
+    /** Σ lanes of {@code v} in the order of {@link #sum(float[], int)}, for code outside the hottest loops. */
+    static float sum(FloatVector v) {
+        return sum(v.toArray(), 0);
+    }
+
+    /** Σ lanes of {@code v}, halves added pairwise: a fixed order. */
+    static double sum(DoubleVector v) {
+        double[] lanes = v.toArray();
+        for (int width = lanes.length / 2; width >= 1; width /= 2) {
+            for (int i = 0; i < width; i++) {
+                lanes[i] += lanes[i + width];
+            }
+        }
+        return lanes[0];
     }
 }

@@ -33,7 +33,7 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
             acc = acc.add((DoubleVector) sq.convertShape(VectorOperators.F2D, D, 0))
                     .add((DoubleVector) sq.convertShape(VectorOperators.F2D, D, 1));
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = Lanes.sum(acc);
         for (; i < n; i++) {
             sum += (double) (x[o + i] * x[o + i]);
         }
@@ -54,7 +54,7 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
             acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, D, 0))
                     .add((DoubleVector) v.convertShape(VectorOperators.F2D, D, 1));
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = Lanes.sum(acc);
         for (; i < n; i++) {
             float v = x[o + i];
             if (squared) {
@@ -112,9 +112,9 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
         FloatVector m = FloatVector.broadcast(F, max);
         double sum = 0;
         for (i = 0; i < bound; i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, x, o + i).sub(m).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, o + i).sub(m));
             e.intoArray(x, o + i);
-            sum += e.reduceLanes(VectorOperators.ADD);
+            sum += Lanes.sum(e);
         }
         for (; i < n; i++) {
             float e = (float) Math.exp(x[o + i] - max);
@@ -141,7 +141,7 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) {
             sum = Math.fma(a[ao + i], b[bo + i], sum);
         }
@@ -199,7 +199,7 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, xOffset + i);
             FloatVector inner = v.mul(SQRT_2_OVER_PI).mul(v.mul(GELU_COEF_A).mul(v).add(1.0f));
-            v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1.0f)).intoArray(y, yOffset + i);
+            v.mul(0.5f).mul(VectorMath.tanh(inner).add(1.0f)).intoArray(y, yOffset + i);
         }
         super.geluTanh(x, xOffset + i, y, yOffset + i, n - i);
     }
@@ -209,14 +209,14 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, xOffset + i);
-            FloatVector e = v.mul(-1.702f).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(v.mul(-1.702f));
             v.mul(FloatVector.broadcast(F, 1.0f).div(e.add(1.0f))).intoArray(y, yOffset + i);
         }
         super.quickGeluExact(x, xOffset + i, y, yOffset + i, n - i);
     }
 
     private static FloatVector silu(FloatVector v) {
-        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1.0f));
+        return v.div(VectorMath.exp(v.neg()).add(1.0f));
     }
 
     @Override

@@ -33,14 +33,14 @@ final class PanamaSsmKernels implements SsmKernels {
             FloatVector acc = FloatVector.zero(F);
             int n = 0;
             for (; n < vectorEnd; n += F.length()) {
-                FloatVector decay = FloatVector.fromMemorySegment(F, a, (long) (base + n) * Float.BYTES, ByteOrder.LITTLE_ENDIAN)
-                        .mul(delta).lanewise(VectorOperators.EXP);
+                FloatVector decay = VectorMath.exp(FloatVector.fromMemorySegment(F, a, (long) (base + n) * Float.BYTES,
+                        ByteOrder.LITTLE_ENDIAN).mul(delta));
                 FloatVector s = FloatVector.fromArray(F, state, base + n).mul(decay)
                         .add(FloatVector.fromArray(F, bc, bRow + n).mul(xDelta));
                 s.intoArray(state, base + n);
                 acc = s.fma(FloatVector.fromArray(F, bc, cRow + n), acc);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = Lanes.sum(acc);
             for (; n < dState; n++) {
                 float s = state[base + n] * (float) Math.exp(delta * a.getAtIndex(F32, base + n)) + bc[bRow + n] * xDelta;
                 state[base + n] = s;
