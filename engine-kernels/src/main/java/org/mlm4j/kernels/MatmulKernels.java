@@ -1,5 +1,6 @@
 package org.mlm4j.kernels;
 
+import java.lang.foreign.MemorySegment;
 import org.mlm4j.tensor.Tensor;
 
 /**
@@ -32,4 +33,11 @@ public interface MatmulKernels {
 
     /** {@code Y = X · Wᵀ} with the given numerics. */
     void matmul(Tensor w, float[] x, int xOffset, float[] y, int yOffset, int batch, Numerics numerics);
+
+    /**
+     * Reads bytes {@code [from, to)} of {@code data} (a multiple of 256 long) with the widest loads
+     * these kernels use and returns their sum as longs: the probe of the streaming read bandwidth
+     * the decode kernels are measured against ({@code mlm4j bench kernels}).
+     */
+    long streamRead(MemorySegment data, long from, long to);
 }

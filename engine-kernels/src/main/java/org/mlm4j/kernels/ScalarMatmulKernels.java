@@ -1,6 +1,8 @@
 package org.mlm4j.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import org.mlm4j.tensor.GgmlType;
 import org.mlm4j.tensor.HalfFloats;
 import org.mlm4j.tensor.LittleEndian;
@@ -21,6 +23,7 @@ import org.mlm4j.tensor.Tensor;
  * Integer sums are exact; floats accumulate in F32 in element order.
  */
 final class ScalarMatmulKernels implements MatmulKernels {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Weight bytes per thread-pool chunk: a few chunks per thread fit in L2. */
     private static final long CHUNK_BYTES = 256 << 10;
 
@@ -43,6 +46,21 @@ final class ScalarMatmulKernels implements MatmulKernels {
                 }
             }
         });
+    }
+
+    @Override
+    public long streamRead(MemorySegment data, long from, long to) {
+        long a = 0;
+        long b = 0;
+        long c = 0;
+        long d = 0;
+        for (long i = from; i < to; i += 32) {
+            a += data.get(LONG, i);
+            b += data.get(LONG, i + 8);
+            c += data.get(LONG, i + 16);
+            d += data.get(LONG, i + 24);
+        }
+        return a + b + c + d;
     }
 
     /** Row {@code row} of weights (at byte {@code offset}) · activation row {@code b}. */

@@ -1,7 +1,11 @@
 package org.mlm4j.kernels.panama;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Arrays;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.mlm4j.kernels.Activations;
 import org.mlm4j.kernels.MatmulArguments;
 import org.mlm4j.kernels.MatmulKernels;
@@ -48,6 +52,23 @@ final class PanamaMatmulKernels implements MatmulKernels {
         } else {
             panels(w, a, xs, xo, y, yOffset, batch, rows, cols, grain);
         }
+    }
+
+    @Override
+    public long streamRead(MemorySegment data, long from, long to) {
+        VectorSpecies<Long> species = VectorConstants.L;
+        int step = 4 * species.vectorByteSize();
+        LongVector a = LongVector.zero(species);
+        LongVector b = a;
+        LongVector c = a;
+        LongVector d = a;
+        for (long i = from; i < to; i += step) {
+            a = a.add(LongVector.fromMemorySegment(species, data, i, ByteOrder.LITTLE_ENDIAN));
+            b = b.add(LongVector.fromMemorySegment(species, data, i + species.vectorByteSize(), ByteOrder.LITTLE_ENDIAN));
+            c = c.add(LongVector.fromMemorySegment(species, data, i + 2L * species.vectorByteSize(), ByteOrder.LITTLE_ENDIAN));
+            d = d.add(LongVector.fromMemorySegment(species, data, i + 3L * species.vectorByteSize(), ByteOrder.LITTLE_ENDIAN));
+        }
+        return a.add(b).add(c).add(d).reduceLanes(VectorOperators.ADD);
     }
 
     private static void matvec(Tensor w, float[] xs, int xo, float[] y, int yOffset, int rows, int cols, int grain) {
