@@ -60,8 +60,8 @@ final class ModelBench implements Command {
         try (CausalLM lm = model.open()) {
             err.printf("loaded %s (%s) in %.0f ms; kernels %s, %d threads%n", model.model().getFileName(),
                     lm.architecture(), (System.nanoTime() - t0) / 1e6, KernelProvider.get().name(), Parallel.threads());
-            out.printf("| %-28s | %-10s | %7s | %22s | %9s | %6s |%n", "model", "kernels", "threads", "test   tokens/s",
-                    "state MB", "cpu");
+            out.printf("| %-28s | %-10s | %7s | %22s | %6s | %9s |%n", "model", "kernels", "threads", "test   tokens/s",
+                    "cpu", "state MB");
             SplittableRandom random = new SplittableRandom(42);
             for (int depth : depths) {
                 // the context holds the depth, then every decode run (warm-up included) after it
@@ -146,8 +146,8 @@ final class ModelBench implements Command {
         double[] rates = Arrays.stream(timing.seconds()).map(s -> tokens / s).toArray();
         double mean = Arrays.stream(rates).average().orElseThrow();
         double var = Arrays.stream(rates).map(r -> (r - mean) * (r - mean)).sum() / Math.max(1, rates.length - 1);
-        out.printf("| %-28s | %-10s | %7d | %-11s %7.2f ± %5.2f | %9.3f | %5.0f%% |%n", model.model().getFileName(),
-                KernelProvider.get().name(), Parallel.threads(), test, mean, Math.sqrt(var), session.stateBytes() / 1e6,
-                100 * timing.cpuShare());
+        out.printf("| %-28s | %-10s | %7d | %-11s %7.2f ± %5.2f | %5.0f%% | %9.3f |%n", model.model().getFileName(),
+                KernelProvider.get().name(), Parallel.threads(), test, mean, Math.sqrt(var), 100 * timing.cpuShare(),
+                session.stateBytes() / 1e6);
     }
 }
