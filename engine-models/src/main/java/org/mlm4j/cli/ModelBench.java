@@ -136,7 +136,8 @@ final class ModelBench implements Command {
         return new Timing(seconds, cpu0 < 0 ? Double.NaN : (processCpuNanos() - cpu0) / wall);
     }
 
-    private static long processCpuNanos() {
+    /** CPU time of the whole process (every thread), or -1 where the JVM does not tell. */
+    static long processCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
     }
