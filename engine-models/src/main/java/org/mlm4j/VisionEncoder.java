@@ -2,6 +2,7 @@ package org.mlm4j;
 
 import org.mlm4j.kernels.AttentionSpec;
 import org.mlm4j.models.vision.ClipVisionModel;
+import org.mlm4j.models.vision.TokenPooling;
 import org.mlm4j.models.vision.image.ImageLoader;
 import org.mlm4j.models.vision.image.RgbImage;
 import org.mlm4j.models.vision.image.VisionPreprocessor;
@@ -32,34 +33,55 @@ public final class VisionEncoder implements AutoCloseable {
     /**
      * Load options.
      *
-     * @param preset    whose numbers to reproduce
-     * @param attention the ViT's self-attention: exact (default), {@code block:B[,stride:T]} or
-     *                  {@code linear:…} (docs/attention.md; a sliding window is for decoders)
+     * @param preset      whose numbers to reproduce
+     * @param attention   the ViT's self-attention: exact (default), {@code block:B[,stride:T]} or
+     *                    {@code linear:…} (docs/attention.md; a sliding window is for decoders)
+     * @param imageTokens N: average-pool the projector's token grid further to √N×√N tokens
+     *                    ({@link TokenPooling}, e.g. MobileVLM's 144 → 64 or 36) for shorter
+     *                    prompts; 0 keeps the projector's tokens
      */
-    public record Options(VisionPreset preset, AttentionSpec attention) {
+    public record Options(VisionPreset preset, AttentionSpec attention, int imageTokens) {
         public Options {
             Objects.requireNonNull(preset, "preset");
             Objects.requireNonNull(attention, "attention");
+            if (imageTokens != 0) {
+                TokenPooling.side(imageTokens);
+            }
         }
 
         public Options(VisionPreset preset) {
             this(preset, AttentionSpec.EXACT);
         }
 
+        public Options(VisionPreset preset, AttentionSpec attention) {
+            this(preset, attention, 0);
+        }
+
         public Options withAttention(AttentionSpec spec) {
-            return new Options(preset, spec);
+            return new Options(preset, spec, imageTokens);
         }
 
         public static Options defaults() {
             return new Options(VisionPreset.DEFAULT);
         }
+
+        public Options withImageTokens(int n) {
+            return new Options(preset, attention, n);
+        }
     }
 
     private final ClipVisionModel model;
     private final VisionPreprocessor preprocessor;
+    /** The side of the pooled token grid, or 0 to keep the projector's tokens. */
+    private final int pooledSide;
 
-    private VisionEncoder(ClipVisionModel model) {
+    private VisionEncoder(ClipVisionModel model, int imageTokens) {
         this.model = model;
+        this.pooledSide = imageTokens == 0 ? 0 : TokenPooling.side(imageTokens);
+        if (imageTokens > model.outputTokens()) {
+            throw new IllegalArgumentException("image tokens " + imageTokens + ": the projector gives only "
+                    + model.outputTokens());
+        }
         this.preprocessor = new VisionPreprocessor(model.preset(), model.config().imageSize(),
                 model.config().imageMean(), model.config().imageStd());
     }
@@ -70,7 +92,13 @@ public final class VisionEncoder implements AutoCloseable {
 
     /** Opens and checks an mmproj file; unsupported projectors and missing tensors fail here. */
     public static VisionEncoder load(Path mmproj, Options options) throws IOException {
-        return new VisionEncoder(ClipVisionModel.load(mmproj, options.preset(), options.attention()));
+        ClipVisionModel model = ClipVisionModel.load(mmproj, options.preset(), options.attention());
+        try {
+            return new VisionEncoder(model, options.imageTokens());
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     /** Decodes (PNG, JPEG, ...), preprocesses and encodes an image file: {@code [tokens()][embeddingLength()]}. */
@@ -90,8 +118,11 @@ public final class VisionEncoder implements AutoCloseable {
 
     /** The embeddings {@code [tokens()][embeddingLength()]} of a preprocessed image ({@link #preprocess}). */
     public float[][] encodePreprocessed(float[] hwc) {
-        float[] flat = model.encode(hwc);
         int width = embeddingLength();
+        float[] flat = model.encode(hwc);
+        if (pooledSide > 0) {
+            flat = TokenPooling.pool(flat, width, pooledSide);
+        }
         float[][] rows = new float[flat.length / width][];
         for (int t = 0; t < rows.length; t++) {
             rows[t] = Arrays.copyOfRange(flat, t * width, (t + 1) * width);
@@ -99,9 +130,9 @@ public final class VisionEncoder implements AutoCloseable {
         return rows;
     }
 
-    /** Image tokens per image (144 for MobileVLM, 576 for LLaVA-1.5). */
+    /** Image tokens per image (144 for MobileVLM, 576 for LLaVA-1.5; fewer with {@code imageTokens}). */
     public int tokens() {
-        return model.outputTokens();
+        return pooledSide == 0 ? model.outputTokens() : pooledSide * pooledSide;
     }
 
     /** The width of each image token: the n_embd of the language model it feeds. */

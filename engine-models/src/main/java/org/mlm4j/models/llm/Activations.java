@@ -25,6 +25,10 @@ final class Activations {
     final float[] hb;
     /** The up projection [batch][n_ff] beside {@link #hb}'s gate. */
     final float[] hb2;
+    /** The RoPE position of each row [batch] (consecutive, except where FastV pruned rows away). */
+    final int[] positions;
+    /** The softmax scale the last self-attention applied to {@link #q}·k (1 when Q was pre-scaled). */
+    float queryScale;
     /** The session's attention algorithm, which every block's self-attention calls. */
     final Attention attention;
 
@@ -34,6 +38,7 @@ final class Activations {
         int e = c.embeddingLength();
         int ff = c.feedForwardLength();
         boolean fusedUp = c.architecture() == ModelConfig.Architecture.PHI3;
+        positions = new int[maxBatch];
         x = new float[maxBatch * e];
         xb = new float[maxBatch * e];
         xb2 = new float[maxBatch * e];

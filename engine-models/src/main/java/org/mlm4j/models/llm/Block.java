@@ -32,8 +32,11 @@ abstract sealed class Block permits LlamaBlock, Phi2Block, Phi3Block {
         this.mask = AttentionMask.slidingWindow(c.slidingWindow());
     }
 
-    /** Transforms {@code a.x [n][n_embd]} in place; the inputs sit at positions {@code pos ..}. */
-    abstract void forward(Activations a, int n, int pos, KvBuffer kv);
+    /**
+     * Transforms {@code a.x [n][n_embd]} in place. Row t sits at RoPE position {@code a.positions[t]};
+     * its K and V are appended to {@code kv} (see {@link #selfAttention}).
+     */
+    abstract void forward(Activations a, int n, KvBuffer kv);
 
     /** The model's norm (RMSNorm, or LayerNorm with bias for phi-2) of {@code rows} rows. */
     static void normalize(ModelConfig c, DecoderWeights.Norm norm, float[] x, int xOffset, float[] y, int yOffset,
@@ -80,22 +83,42 @@ abstract sealed class Block permits LlamaBlock, Phi2Block, Phi3Block {
     }
 
     /**
-     * Causal self-attention of the batch: RoPE on {@code a.q} and {@code a.k}, K and V appended to
-     * the cache at {@code pos ..}, then every query head attends to the cached positions it may see
-     * (its KV head for GQA; the last {@code sliding_window} positions when phi-3 sets one) by the
-     * session's {@link org.mlm4j.kernels.Attention}, output heads concatenated in {@code a.att}. With {@code preScaledQuery} (phi-2, phi-3) Q is
-     * multiplied by 1/√head_dim before the product and the softmax scale is 1, as llama.cpp does.
+     * Causal self-attention of the batch: RoPE on {@code a.q} and {@code a.k} at the rows'
+     * positions, K and V appended to the cache, then every query head attends to the cached rows it
+     * may see (its KV head for GQA; the last {@code sliding_window} rows when phi-3 sets one) by
+     * the session's {@link org.mlm4j.kernels.Attention}, output heads concatenated in {@code a.att}.
+     * With {@code preScaledQuery} (phi-2, phi-3) Q is multiplied by 1/√head_dim before the product
+     * and the softmax scale is 1, as llama.cpp does.
+     *
+     * <p>The batch goes to the cache's next slots ({@code kv.length() ..}) and the causal mask
+     * works on slots: usually slot = position, but after {@link FastVPruning} a deeper layer's
+     * cache holds only the kept positions, in position order, so "earlier slot" still means
+     * "earlier position". Leaves the queries as they were used (roped, pre-scaled) in {@code a.q}
+     * and the softmax scale in {@code a.queryScale}, which FastV reads.
      */
-    void selfAttention(Activations a, int n, int pos, KvBuffer kv, boolean preScaledQuery) {
-        OPS.rope(rope, a.q, 0, c.queryDim(), n, c.headCount(), pos);
-        OPS.rope(rope, a.k, 0, c.kvDim(), n, c.headCountKv(), pos);
+    void selfAttention(Activations a, int n, KvBuffer kv, boolean preScaledQuery) {
+        ropeRows(a.q, c.queryDim(), c.headCount(), a, n);
+        ropeRows(a.k, c.kvDim(), c.headCountKv(), a, n);
         float scale = (float) (1.0 / Math.sqrt(c.headDim()));
         if (preScaledQuery) {
             OPS.scale(a.q, 0, a.q, 0, n * c.queryDim(), scale);
             scale = 1f;
         }
-        kv.put(pos, a.k, 0, a.v, 0, c.kvDim(), n);
-        a.attention.attend(a.q, 0, c.queryDim(), n, c.headCount(), pos, kv, mask, scale, a.att, 0, c.queryDim());
+        a.queryScale = scale;
+        int slot = kv.length();
+        kv.put(slot, a.k, 0, a.v, 0, c.kvDim(), n);
+        a.attention.attend(a.q, 0, c.queryDim(), n, c.headCount(), slot, kv, mask, scale, a.att, 0, c.queryDim());
+    }
+
+    /** RoPE on rows {@code [n][stride]} at {@code a.positions}: one kernel call per run of consecutive positions. */
+    private void ropeRows(float[] x, int stride, int heads, Activations a, int n) {
+        for (int start = 0, end; start < n; start = end) {
+            end = start + 1;
+            while (end < n && a.positions[end] == a.positions[end - 1] + 1) {
+                end++;
+            }
+            OPS.rope(rope, x, start * stride, stride, end - start, heads, a.positions[start]);
+        }
     }
 
     /** {@code a.x += a.xb} over {@code n} rows. */

@@ -70,7 +70,8 @@ public final class Decoder implements CausalLM {
     @Override
     public Session newSession(SessionOptions options) {
         return new DecoderSession(this, options.contextFor(this), options.kvCacheType(), options.maxBatch(),
-                options.attention());
+                options.attention(),
+                options.fastV());
     }
 
     @Override
@@ -79,21 +80,27 @@ public final class Decoder implements CausalLM {
     }
 
     /**
-     * Evaluates one batch of {@code n} inputs at positions {@code pos ..}: {@code s.x} holds their
-     * embeddings on entry. Writes the logits of rows {@code firstLogitsRow .. n-1} to
-     * {@code logits} from {@code logitsOffset}.
+     * Runs blocks {@code from .. to-1} over one batch of {@code n} rows: {@code s.activations.x}
+     * holds their residual stream, {@code s.activations.positions} their positions.
      */
-    void forwardBatch(DecoderSession s, int n, int pos, int firstLogitsRow, float[] logits, int logitsOffset) {
-        Activations a = s.activations;
-        for (int l = 0; l < blocks.length; l++) {
-            blocks[l].forward(a, n, pos, s.kvCache(l));
+    void runBlocks(DecoderSession s, int from, int to, int n) {
+        for (int l = from; l < to; l++) {
+            blocks[l].forward(s.activations, n, s.kvCache(l));
         }
-        int rows = n - firstLogitsRow;
+    }
+
+    /** The final norm and the LM head for rows {@code firstRow .. n-1} of the batch, into {@code logits[logitsOffset ..]}. */
+    void outputLogits(Activations a, int firstRow, int n, float[] logits, int logitsOffset) {
+        int rows = n - firstRow;
         if (rows > 0) {
             int e = config.embeddingLength();
-            Block.normalize(config, weights.outputNorm(), a.x, firstLogitsRow * e, a.xb, 0, rows);
+            Block.normalize(config, weights.outputNorm(), a.x, firstRow * e, a.xb, 0, rows);
             Block.project(weights.output(), a.xb, 0, logits, logitsOffset, rows);
         }
+    }
+
+    int blockCount() {
+        return blocks.length;
     }
 
     void checkToken(int id) {

@@ -1,5 +1,6 @@
 package org.mlm4j.models.llm;
 
+import java.util.List;
 import org.mlm4j.kernels.Attention;
 import org.mlm4j.kernels.AttentionSpec;
 import org.mlm4j.kernels.KvBuffer;
@@ -16,12 +17,16 @@ final class DecoderSession implements Session {
     private final Decoder model;
     private final int contextLength;
     private final KvBuffer[] caches;
+    /** FastV pruning of multimodal prompts in {@link #prefill}, or null. */
+    private final FastV fastV;
     final Activations activations;
     private int position;
 
-    DecoderSession(Decoder model, int contextLength, KvCacheType kvType, int maxBatch, AttentionSpec attention) {
+    DecoderSession(Decoder model, int contextLength, KvCacheType kvType, int maxBatch, AttentionSpec attention,
+                   FastV fastV) {
         this.model = model;
         this.contextLength = contextLength;
+        this.fastV = fastV;
         ModelConfig c = model.config();
         this.caches = new KvBuffer[c.blockCount()];
         KvBuffer.Type type = kvType == KvCacheType.F16 ? KvBuffer.Type.F16 : KvBuffer.Type.F32;
@@ -29,6 +34,10 @@ final class DecoderSession implements Session {
         for (int i = 0; i < caches.length; i++) {
             caches[i] = activations.attention.newCache(type, contextLength, activations.maxBatch, c.headCountKv(),
                     c.headDim());
+        }
+        if (fastV != null && (activations.attention.streams() || c.slidingWindow() > 0)) {
+            throw new IllegalArgumentException("fastv: a sliding attention window would count kept tokens, not positions;"
+                    + " use exact attention with a model without a sliding window");
         }
     }
 
@@ -50,24 +59,8 @@ final class DecoderSession implements Session {
     @Override
     public float[] forward(Input input, Logits wanted) {
         int n = input.count();
-        if (n > contextLength() - position) {
-            throw new ContextFullException(n + " tokens at position " + position + " do not fit in the context of "
-                    + contextLength + " (use a shorter prompt or a larger --ctx, up to the model's "
-                    + model.contextLength() + ")");
-        }
-        switch (input) {
-            case Input.Tokens tokens -> {
-                for (int i = 0; i < n; i++) {
-                    model.checkToken(tokens.id(i));
-                }
-            }
-            case Input.Embeddings rows -> {
-                if (n > 0 && rows.width() != model.embeddingLength()) {
-                    throw new IllegalArgumentException("input embeddings have width " + rows.width()
-                            + ", the model needs " + model.embeddingLength());
-                }
-            }
-        }
+        checkFits(n);
+        checkInput(input);
         int vocab = model.vocabSize();
         float[] logits = new float[switch (wanted) {
             case NONE -> 0;
@@ -90,10 +83,55 @@ final class DecoderSession implements Session {
                 case LAST -> lastBatch ? m - 1 : m;
                 case ALL -> 0;
             };
-            model.forwardBatch(this, m, position, firstLogitsRow, logits, wanted == Logits.ALL ? start * vocab : 0);
+            for (int t = 0; t < m; t++) {
+                a.positions[t] = position + t;
+            }
+            model.runBlocks(this, 0, model.blockCount(), m);
+            model.outputLogits(a, firstLogitsRow, m, logits, wanted == Logits.ALL ? start * vocab : 0);
             position += m;
         }
         return logits;
+    }
+
+    /**
+     * With FastV (the session options' {@code fastV}) and image rows in the prompt, a pruned
+     * prefill ({@link FastVPruning}); otherwise one {@link #forward} per input.
+     */
+    @Override
+    public float[] prefill(List<Input> prompt) {
+        if (fastV == null || prompt.stream().noneMatch(i -> i instanceof Input.Embeddings rows && rows.count() > 0)) {
+            return Session.super.prefill(prompt);
+        }
+        return FastVPruning.prefill(this, model, prompt, fastV).logits();
+    }
+
+    void checkFits(int n) {
+        if (n > contextLength() - position) {
+            throw new ContextFullException(n + " tokens at position " + position + " do not fit in the context of "
+                    + contextLength + " (use a shorter prompt or a larger --ctx, up to the model's "
+                    + model.contextLength() + ")");
+        }
+    }
+
+    void checkInput(Input input) {
+        switch (input) {
+            case Input.Tokens tokens -> {
+                for (int i = 0; i < tokens.count(); i++) {
+                    model.checkToken(tokens.id(i));
+                }
+            }
+            case Input.Embeddings rows -> {
+                if (rows.count() > 0 && rows.width() != model.embeddingLength()) {
+                    throw new IllegalArgumentException("input embeddings have width " + rows.width()
+                            + ", the model needs " + model.embeddingLength());
+                }
+            }
+        }
+    }
+
+    /** Moves the position past {@code n} inputs evaluated outside {@link #forward} (FastV's prefill). */
+    void advance(int n) {
+        position += n;
     }
 
     @Override

@@ -17,12 +17,12 @@ final class LlamaBlock extends Block {
     }
 
     @Override
-    void forward(Activations a, int n, int pos, KvBuffer kv) {
+    void forward(Activations a, int n, KvBuffer kv) {
         normalize(w.attnNorm(), a, n);
         project(w.wq(), a.xb, a.q, n);
         project(w.wk(), a.xb, a.k, n);
         project(w.wv(), a.xb, a.v, n);
-        selfAttention(a, n, pos, kv, false);
+        selfAttention(a, n, kv, false);
         project(w.wo(), a.att, a.xb, n);
         addResidual(a, a.xb, n);
 

@@ -20,7 +20,7 @@ final class Phi2Block extends Block {
     }
 
     @Override
-    void forward(Activations a, int n, int pos, KvBuffer kv) {
+    void forward(Activations a, int n, KvBuffer kv) {
         normalize(w.attnNorm(), a, n);
         if (w.wqkv() != null) {
             project(w.wqkv(), a.xb, a.qkv, n);
@@ -30,7 +30,7 @@ final class Phi2Block extends Block {
             project(w.wk(), a.xb, a.k, n);
             project(w.wv(), a.xb, a.v, n);
         }
-        selfAttention(a, n, pos, kv, true);
+        selfAttention(a, n, kv, true);
 
         project(w.up(), a.xb, a.hb, n);
         OPS.gelu(a.hb, 0, a.hb, 0, n * c.feedForwardLength());

@@ -18,11 +18,11 @@ final class Phi3Block extends Block {
     }
 
     @Override
-    void forward(Activations a, int n, int pos, KvBuffer kv) {
+    void forward(Activations a, int n, KvBuffer kv) {
         normalize(w.attnNorm(), a, n);
         project(w.wqkv(), a.xb, a.qkv, n);
         splitQkv(a, n);
-        selfAttention(a, n, pos, kv, true);
+        selfAttention(a, n, kv, true);
         project(w.wo(), a.att, a.xb, n);
         addResidual(a, a.xb, n);
 

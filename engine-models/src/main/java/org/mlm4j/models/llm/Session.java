@@ -1,5 +1,7 @@
 package org.mlm4j.models.llm;
 
+import java.util.List;
+
 /**
  * The state of one conversation with a {@link CausalLM}: for a transformer its KV cache, for a
  * recurrent model its state. Inputs are evaluated at consecutive positions starting at
@@ -22,6 +24,22 @@ public interface Session extends AutoCloseable {
      * @throws ContextFullException when the input does not fit in the remaining context
      */
     float[] forward(Input input, Logits wanted);
+
+    /**
+     * Evaluates a prompt of several inputs (text runs and image rows, e.g. from
+     * {@code MultimodalPrompt}) one after the other and returns the last input's logits row. A
+     * transformer session with FastV ({@link SessionOptions#fastV()}) prunes the image rows
+     * instead (see {@link FastVPruning}); the position still advances by every input.
+     */
+    default float[] prefill(List<Input> prompt) {
+        float[] logits = new float[0];
+        for (Input input : prompt) {
+            if (input.count() > 0) {
+                logits = forward(input, Logits.LAST);
+            }
+        }
+        return logits;
+    }
 
     /** Forgets every evaluated input: back to position 0. */
     void reset();

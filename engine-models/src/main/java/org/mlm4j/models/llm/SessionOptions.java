@@ -13,8 +13,11 @@ import org.mlm4j.kernels.AttentionSpec;
  * @param attention     a transformer's attention algorithm (exact, or an approximation such as
  *                      {@code window:W,sinks:S}, whose sessions run past the context length in
  *                      fixed memory; see {@link AttentionSpec}); recurrent models ignore it
+ * @param fastV         FastV pruning of the image tokens of prompts evaluated by
+ *                      {@link Session#prefill}, or null for none; recurrent models ignore it
  */
-public record SessionOptions(int contextLength, KvCacheType kvCacheType, int maxBatch, AttentionSpec attention) {
+public record SessionOptions(int contextLength, KvCacheType kvCacheType, int maxBatch, AttentionSpec attention,
+                             FastV fastV) {
 
     /** llama.cpp's defaults: the model's context, an F16 cache, batches of 512; exact attention. */
     public static final SessionOptions DEFAULT = new SessionOptions(0, KvCacheType.F16, 512);
@@ -30,20 +33,29 @@ public record SessionOptions(int contextLength, KvCacheType kvCacheType, int max
         this(contextLength, kvCacheType, maxBatch, AttentionSpec.EXACT);
     }
 
+    public SessionOptions(int contextLength, KvCacheType kvCacheType, int maxBatch, AttentionSpec attention) {
+        this(contextLength, kvCacheType, maxBatch, attention, null);
+    }
+
     public SessionOptions withContextLength(int n) {
-        return new SessionOptions(n, kvCacheType, maxBatch, attention);
+        return new SessionOptions(n, kvCacheType, maxBatch, attention, fastV);
     }
 
     public SessionOptions withMaxBatch(int n) {
-        return new SessionOptions(contextLength, kvCacheType, n, attention);
+        return new SessionOptions(contextLength, kvCacheType, n, attention, fastV);
     }
 
     public SessionOptions withKvCacheType(KvCacheType t) {
-        return new SessionOptions(contextLength, t, maxBatch, attention);
+        return new SessionOptions(contextLength, t, maxBatch, attention, fastV);
     }
 
     public SessionOptions withAttention(AttentionSpec spec) {
-        return new SessionOptions(contextLength, kvCacheType, maxBatch, spec);
+        return new SessionOptions(contextLength, kvCacheType, maxBatch, spec, fastV);
+    }
+
+    /** With FastV pruning of image tokens ({@code null}: none). */
+    public SessionOptions withFastV(FastV f) {
+        return new SessionOptions(contextLength, kvCacheType, maxBatch, attention, f);
     }
 
     /** The context a session of {@code model} gets: this one, capped at the model's. */
