@@ -10,6 +10,7 @@ import org.mlm4j.kernels.AttentionSpec;
 import org.mlm4j.kernels.Parallel;
 import org.mlm4j.models.chat.ChatTemplate;
 import org.mlm4j.models.llm.CausalLM;
+import org.mlm4j.models.llm.FastV;
 import org.mlm4j.models.llm.SessionOptions;
 import org.mlm4j.models.llm.SessionOptions.KvCacheType;
 import org.mlm4j.models.sampling.SamplingParams;
@@ -47,8 +48,11 @@ public final class LanguageModel implements AutoCloseable {
      * @param threads       compute threads for every kernel (the shared pool is resized); 0 leaves it as it is
      * @param attention     the attention algorithm, e.g. {@code AttentionSpec.parse("window:2048,sinks:4")}
      *                      for conversations that run past the context in fixed memory (exact by default)
+     * @param fastV         FastV pruning of the image tokens of multimodal prompts, e.g.
+     *                      {@code new FastV(2, 0.5)}; null (the default) for none
      */
-    public record Options(int contextLength, KvCacheType kvCacheType, int threads, AttentionSpec attention) {
+    public record Options(int contextLength, KvCacheType kvCacheType, int threads, AttentionSpec attention,
+                          FastV fastV) {
         public Options {
             if (contextLength < 0 || threads < 0) {
                 throw new IllegalArgumentException("contextLength and threads must be >= 0");
@@ -60,29 +64,37 @@ public final class LanguageModel implements AutoCloseable {
             this(contextLength, kvCacheType, threads, AttentionSpec.EXACT);
         }
 
+        public Options(int contextLength, KvCacheType kvCacheType, int threads, AttentionSpec attention) {
+            this(contextLength, kvCacheType, threads, attention, null);
+        }
+
         public static Options defaults() {
             return new Options(0, KvCacheType.F16, 0);
         }
 
         public Options withContextLength(int n) {
-            return new Options(n, kvCacheType, threads, attention);
+            return new Options(n, kvCacheType, threads, attention, fastV);
         }
 
         public Options withKvCacheType(KvCacheType t) {
-            return new Options(contextLength, t, threads, attention);
+            return new Options(contextLength, t, threads, attention, fastV);
         }
 
         public Options withThreads(int n) {
-            return new Options(contextLength, kvCacheType, n, attention);
+            return new Options(contextLength, kvCacheType, n, attention, fastV);
         }
 
         public Options withAttention(AttentionSpec spec) {
-            return new Options(contextLength, kvCacheType, threads, spec);
+            return new Options(contextLength, kvCacheType, threads, spec, fastV);
+        }
+
+        public Options withFastV(FastV f) {
+            return new Options(contextLength, kvCacheType, threads, attention, f);
         }
 
         SessionOptions sessionOptions() {
             return SessionOptions.DEFAULT.withContextLength(contextLength).withKvCacheType(kvCacheType)
-                    .withAttention(attention);
+                    .withAttention(attention).withFastV(fastV);
         }
     }
 

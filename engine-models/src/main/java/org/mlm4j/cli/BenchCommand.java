@@ -10,7 +10,8 @@ import java.util.List;
 final class BenchCommand implements Command {
     private static final List<Command> SUBCOMMANDS = List.of(
             new ModelBench(),
-            new KernelsBench());
+            new KernelsBench(),
+            new ImageTokensBench());
 
     @Override
     public String name() {

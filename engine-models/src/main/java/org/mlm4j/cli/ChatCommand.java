@@ -54,7 +54,8 @@ final class ChatCommand implements Command {
                                    (default: the model's tokenizer.chat_template, else by architecture)
                   -n N             tokens per answer at most (default 256)
                   --mmproj P.gguf  a vision encoder + projector for /image (llama.cpp mmproj GGUF)
-                  --vision-preset pytorch|llamacpp, --vision-attention A   (see mlm4j generate --help)
+                  --vision-preset pytorch|llamacpp, --vision-attention A, --image-tokens N
+                                   (see mlm4j generate --help)
 
                 """.formatted(String.join(", ", java.util.Arrays.stream(ChatTemplate.values()).map(ChatTemplate::id).toList()))
                 + SamplingOptions.HELP + "\n" + ModelOptions.HELP;

@@ -44,6 +44,7 @@ final class EmbedImageCommand implements Command {
                   --threads N                 compute threads (default: all cores)
                   --vision-attention A        the ViT's attention: exact (default, tiled), block:B[,stride:T],
                                               linear:elu or linear:favor:M (docs/attention.md)
+                  --image-tokens N            average-pool the token grid to √N×√N tokens (e.g. 144 -> 36)
                 """;
     }
 

@@ -50,6 +50,9 @@ final class GenerateCommand implements Command {
                   --vision-attention A
                                   the ViT's attention: exact (default), block:B[,stride:T], linear:elu
                                   or linear:favor:M (docs/attention.md)
+                  --image-tokens N
+                                  average-pool each image's token grid to √N×√N tokens (e.g. 144 -> 64
+                                  or 36) for a shorter, faster prompt (README: visual-token reduction)
 
                 """ + SamplingOptions.HELP + "\n" + ModelOptions.HELP;
     }

@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * The image options of {@code generate} and {@code chat}: {@code --mmproj}, {@code --image},
- * {@code --vision-preset}, {@code --vision-attention} (the last two also read by {@code embed-image}).
+ * {@code --vision-preset}, {@code --vision-attention}, {@code --image-tokens} (the last three also read
+ * by {@code embed-image}).
  */
 record ImageOptions(Path mmproj, List<Path> images, VisionEncoder.Options encoder) {
 
@@ -35,9 +36,14 @@ record ImageOptions(Path mmproj, List<Path> images, VisionEncoder.Options encode
         return new ImageOptions(mmproj == null ? null : Path.of(mmproj), files, encoder);
     }
 
-    /** {@code --vision-preset} and {@code --vision-attention}. */
+    /** {@code --vision-preset}, {@code --vision-attention} and {@code --image-tokens}. */
     static VisionEncoder.Options encoderOptions(Options options) {
-        return new VisionEncoder.Options(preset(options), visionAttention(options));
+        int imageTokens = options.integer("image-tokens", 0);
+        try {
+            return new VisionEncoder.Options(preset(options), visionAttention(options), imageTokens);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--image-tokens: " + e.getMessage());
+        }
     }
 
     /** {@code --vision-attention}, shared with the commands that take images. */

@@ -6,6 +6,7 @@ import org.mlm4j.LanguageModel;
 import org.mlm4j.kernels.AttentionSpec;
 import org.mlm4j.kernels.Parallel;
 import org.mlm4j.models.llm.CausalLM;
+import org.mlm4j.models.llm.FastV;
 import org.mlm4j.models.llm.SessionOptions;
 import org.mlm4j.models.llm.SessionOptions.KvCacheType;
 
@@ -24,6 +25,8 @@ record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
               --attention A         exact (default) | flash | window:W[,sinks:S] (KV ring: runs past the
                                     context in fixed memory) | block:B[,stride:T] | linear:elu |
                                     linear:favor:M   (docs/attention.md)
+              --fastv K:R           FastV: after layer K, drop the fraction R of a prompt's image tokens
+                                    that the last prompt token attends to least (e.g. 2:0.5)
             """;
 
     static ModelOptions read(Options options) {
@@ -61,8 +64,15 @@ record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--attention: " + e.getMessage());
         }
-        return new ModelOptions(model, threads,
-                SessionOptions.DEFAULT.withContextLength(ctx).withKvCacheType(kvType).withAttention(attention));
+        String fastV = options.string("fastv", null);
+        SessionOptions session = SessionOptions.DEFAULT.withContextLength(ctx).withKvCacheType(kvType)
+                .withAttention(attention);
+        try {
+            session = session.withFastV(fastV == null ? null : FastV.parse(fastV));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--fastv: " + e.getMessage());
+        }
+        return new ModelOptions(model, threads, session);
     }
 
     /** Configures the thread pool and opens the bare model (no tokenizer); needs {@link #read}'s --model. */
@@ -74,7 +84,7 @@ record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
     /** Configures the thread pool and loads the model with its tokenizer. */
     LanguageModel load() throws IOException {
         LanguageModel.Options o = new LanguageModel.Options(sessionOptions.contextLength(),
-                sessionOptions.kvCacheType(), threads, sessionOptions.attention());
+                sessionOptions.kvCacheType(), threads, sessionOptions.attention(), sessionOptions.fastV());
         return model == null ? LanguageModel.demo(o) : LanguageModel.load(model, o);
     }
 }

@@ -89,11 +89,7 @@ public final class Generator {
             throw new IllegalArgumentException("empty prompt: generation needs at least one token (e.g. BOS)");
         }
         long t0 = System.nanoTime();
-        List<Input> inputs = prompt.stream().filter(i -> i.count() > 0).toList();
-        float[] logits = promptLength == 0 ? lastLogits.clone() : null;
-        for (int i = 0; i < inputs.size(); i++) {
-            logits = session.forward(inputs.get(i), i == inputs.size() - 1 ? Session.Logits.LAST : Session.Logits.NONE);
-        }
+        float[] logits = promptLength == 0 ? lastLogits.clone() : session.prefill(prompt);
         long promptNanos = System.nanoTime() - t0;
         int generated = 0;
         int decoded = 0;

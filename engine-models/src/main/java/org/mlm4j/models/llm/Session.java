@@ -27,16 +27,16 @@ public interface Session extends AutoCloseable {
 
     /**
      * Evaluates a prompt of several inputs (text runs and image rows, e.g. from
-     * {@code MultimodalPrompt}) one after the other and returns the last input's logits row. A
+     * {@code MultimodalPrompt}) one after the other and returns the last input's logits row (empty
+     * inputs are skipped; no logits for an empty prompt). A
      * transformer session with FastV ({@link SessionOptions#fastV()}) prunes the image rows
      * instead (see {@link FastVPruning}); the position still advances by every input.
      */
     default float[] prefill(List<Input> prompt) {
+        List<Input> inputs = prompt.stream().filter(i -> i.count() > 0).toList();
         float[] logits = new float[0];
-        for (Input input : prompt) {
-            if (input.count() > 0) {
-                logits = forward(input, Logits.LAST);
-            }
+        for (int i = 0; i < inputs.size(); i++) {
+            logits = forward(inputs.get(i), i == inputs.size() - 1 ? Logits.LAST : Logits.NONE);
         }
         return logits;
     }
