@@ -19,6 +19,9 @@ public record ClipConfig(
         float[] imageStd,
         ProjectorType projectorType) {
 
+    /** Far above any released CLIP (224 to 448) and small enough that every size computed from it fits an int. */
+    static final int MAX_IMAGE_SIZE = 4096;
+
     public ClipConfig {
         imageMean = imageMean.clone();
         imageStd = imageStd.clone();
@@ -42,6 +45,9 @@ public record ClipConfig(
         int patchSize = positive(m, "clip.vision.patch_size");
         int hidden = positive(m, "clip.vision.embedding_length");
         int heads = positive(m, "clip.vision.attention.head_count");
+        if (imageSize > MAX_IMAGE_SIZE) {
+            throw new IllegalArgumentException("clip.vision.image_size " + imageSize + " is above " + MAX_IMAGE_SIZE);
+        }
         if (imageSize % patchSize != 0) {
             throw new IllegalArgumentException("clip.vision.image_size " + imageSize + " is not a multiple of the patch size " + patchSize);
         }

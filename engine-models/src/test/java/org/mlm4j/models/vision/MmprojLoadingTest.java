@@ -83,6 +83,7 @@ class MmprojLoadingTest {
         assertLoadFails(w -> w.put("clip.has_llava_projector", false), "clip.has_llava_projector");
         assertLoadFails(w -> w.remove("clip.vision.image_size"), "clip.vision.image_size");
         assertLoadFails(w -> w.put("clip.vision.image_size", GgufType.UINT32, 51), "not a multiple of the patch size");
+        assertLoadFails(w -> w.put("clip.vision.image_size", GgufType.UINT32, 131072), "image_size 131072 is above 4096");
     }
 
     @Test
