@@ -15,8 +15,8 @@ final class MatmulTiles {
     private MatmulTiles() {
     }
 
-    /** {@code out[4r + c] = Σ_k panel[r·k + i]·x[xo_c + i]} for r, c < 4. */
-    static void tile4x4(float[] panel, int k, float[] x, int xo0, int xo1, int xo2, int xo3, float[] out,
+    /** {@code out[4r + c] = Σ_i panel[po + r·k + i]·x[xo_c + i]} for r, c < 4. */
+    static void tile4x4(float[] panel, int po, int k, float[] x, int xo0, int xo1, int xo2, int xo3, float[] out,
                         float[] lanes) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
@@ -25,10 +25,10 @@ final class MatmulTiles {
         int bound = F.loopBound(k);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            FloatVector w0 = FloatVector.fromArray(F, panel, i);
-            FloatVector w1 = FloatVector.fromArray(F, panel, k + i);
-            FloatVector w2 = FloatVector.fromArray(F, panel, 2 * k + i);
-            FloatVector w3 = FloatVector.fromArray(F, panel, 3 * k + i);
+            FloatVector w0 = FloatVector.fromArray(F, panel, po + i);
+            FloatVector w1 = FloatVector.fromArray(F, panel, po + k + i);
+            FloatVector w2 = FloatVector.fromArray(F, panel, po + 2 * k + i);
+            FloatVector w3 = FloatVector.fromArray(F, panel, po + 3 * k + i);
             FloatVector x0 = FloatVector.fromArray(F, x, xo0 + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -74,14 +74,14 @@ final class MatmulTiles {
             int[] xo = {xo0, xo1, xo2, xo3};
             for (int r = 0; r < 4; r++) {
                 for (int c = 0; c < 4; c++) {
-                    out[4 * r + c] += tail(panel, r * k, x, xo[c], i, k);
+                    out[4 * r + c] += tail(panel, po + r * k, x, xo[c], i, k);
                 }
             }
         }
     }
 
-    /** {@code out[r] = Σ_k panel[r·k + i]·x[xo + i]} for r < 4: one activation row (decode). */
-    static void tile4x1(float[] panel, int k, float[] x, int xo, float[] out, float[] lanes) {
+    /** {@code out[r] = Σ_i panel[po + r·k + i]·x[xo + i]} for r < 4: one activation row (decode). */
+    static void tile4x1(float[] panel, int po, int k, float[] x, int xo, float[] out, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int step = 2 * F.length();
@@ -91,14 +91,14 @@ final class MatmulTiles {
             // two independent accumulator sets hide the FMA latency
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             FloatVector x1 = FloatVector.fromArray(F, x, xo + i + F.length());
-            a0 = FloatVector.fromArray(F, panel, i).fma(x0, a0);
-            a1 = FloatVector.fromArray(F, panel, k + i).fma(x0, a1);
-            a2 = FloatVector.fromArray(F, panel, 2 * k + i).fma(x0, a2);
-            a3 = FloatVector.fromArray(F, panel, 3 * k + i).fma(x0, a3);
-            b0 = FloatVector.fromArray(F, panel, i + F.length()).fma(x1, b0);
-            b1 = FloatVector.fromArray(F, panel, k + i + F.length()).fma(x1, b1);
-            b2 = FloatVector.fromArray(F, panel, 2 * k + i + F.length()).fma(x1, b2);
-            b3 = FloatVector.fromArray(F, panel, 3 * k + i + F.length()).fma(x1, b3);
+            a0 = FloatVector.fromArray(F, panel, po + i).fma(x0, a0);
+            a1 = FloatVector.fromArray(F, panel, po + k + i).fma(x0, a1);
+            a2 = FloatVector.fromArray(F, panel, po + 2 * k + i).fma(x0, a2);
+            a3 = FloatVector.fromArray(F, panel, po + 3 * k + i).fma(x0, a3);
+            b0 = FloatVector.fromArray(F, panel, po + i + F.length()).fma(x1, b0);
+            b1 = FloatVector.fromArray(F, panel, po + k + i + F.length()).fma(x1, b1);
+            b2 = FloatVector.fromArray(F, panel, po + 2 * k + i + F.length()).fma(x1, b2);
+            b3 = FloatVector.fromArray(F, panel, po + 3 * k + i + F.length()).fma(x1, b3);
         }
         int n = F.length();
         a0.add(b0).intoArray(lanes, 0);
@@ -106,7 +106,7 @@ final class MatmulTiles {
         a2.add(b2).intoArray(lanes, 2 * n);
         a3.add(b3).intoArray(lanes, 3 * n);
         for (int r = 0; r < 4; r++) {
-            out[r] = Lanes.sum(lanes, r * n) + tail(panel, r * k, x, xo, i, k);
+            out[r] = Lanes.sum(lanes, r * n) + tail(panel, po + r * k, x, xo, i, k);
         }
     }
 

@@ -2,7 +2,6 @@ package org.mlm4j.kernels.panama;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -33,6 +32,10 @@ final class PanamaMatmulKernels implements MatmulKernels {
     /** Weight bytes per pool chunk: a few chunks per thread, each a fraction of L2. */
     private static final long CHUNK_BYTES = 128 << 10;
     private static final int TILE_ROWS = 4;
+    /** Activation rows multiplied per pass over a chunk's panel: about this many bytes of them. */
+    private static final long X_BLOCK_BYTES = 256 << 10;
+    /** Bytes of unpacked floats per pool chunk in batched products. */
+    private static final long PANEL_BYTES = 128 << 10;
 
     @Override
     public void matmul(Tensor w, float[] x, int xOffset, float[] y, int yOffset, int batch, Numerics numerics) {
@@ -46,11 +49,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
         Activations a = Activations.of(type, numerics, x, xOffset, cols, batch);
         float[] xs = a.format().isQuantized() ? a.dequantized() : a.values();
         int xo = a.format().isQuantized() ? 0 : a.valuesOffset();
-        int grain = Parallel.grain(rows, w.rowBytes() * Math.min(batch, 16), CHUNK_BYTES, TILE_ROWS);
         if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0)) {
-            matvec(w, xs, xo, y, yOffset, rows, cols, grain);
+            matvec(w, xs, xo, y, yOffset, rows, cols, Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, TILE_ROWS));
         } else {
-            panels(w, a, xs, xo, y, yOffset, batch, rows, cols, grain);
+            long unpackedRowBytes = 4L * cols;
+            panels(w, a, xs, xo, y, yOffset, batch, rows, cols,
+                    Parallel.grain(rows, batch == 1 ? w.rowBytes() : unpackedRowBytes, batch == 1 ? CHUNK_BYTES : PANEL_BYTES,
+                            TILE_ROWS));
         }
     }
 
@@ -113,6 +118,11 @@ final class PanamaMatmulKernels implements MatmulKernels {
         return sums;
     }
 
+    /**
+     * Each pool chunk of rows is unpacked once into one panel (a few hundred KiB at most), then
+     * multiplied against the activations a block of rows at a time, sized so that the block and the
+     * panel stay in L2 while every 4-row tile of the chunk passes over the block.
+     */
     private static void panels(Tensor w, Activations a, float[] xs, int xo, float[] y, int yOffset, int batch,
                                int rows, int cols, int grain) {
         GgmlType type = w.type();
@@ -121,33 +131,41 @@ final class PanamaMatmulKernels implements MatmulKernels {
         int group = WeightPanels.minGroup(type);
         int groups = group == 0 ? 0 : cols / group;
         float[] groupSums = group == 0 ? null : groupSums(a, xs, xo, group);
+        int xBlock = Math.max(TILE_ROWS, (int) (X_BLOCK_BYTES / (4L * cols)) / TILE_ROWS * TILE_ROWS);
         Parallel.forRange(rows, grain, (r0, r1) -> {
-            float[] panel = new float[TILE_ROWS * cols];
-            float[] mins = new float[TILE_ROWS * groups];
+            int tiles = (r1 - r0 + TILE_ROWS - 1) / TILE_ROWS;
+            float[] panel = new float[tiles * TILE_ROWS * cols];
+            float[] mins = new float[tiles * TILE_ROWS * groups];
             float[] out = new float[TILE_ROWS * TILE_ROWS];
             float[] lanes = new float[Lanes.scratch(TILE_ROWS * TILE_ROWS)];
             QuantBlock scratch = new QuantBlock();
-            for (int r = r0; r < r1; r += TILE_ROWS) {
-                int n = Math.min(TILE_ROWS, r1 - r);
-                for (int t = 0; t < n; t++) {
-                    WeightPanels.unpack(type, data, (r + t) * rowBytes, cols, panel, t * cols, mins, t * groups, scratch);
-                }
-                Arrays.fill(panel, n * cols, TILE_ROWS * cols, 0f);
-                int b = 0;
-                for (; b + TILE_ROWS <= batch; b += TILE_ROWS) {
-                    MatmulTiles.tile4x4(panel, cols, xs, xo + b * cols, xo + (b + 1) * cols, xo + (b + 2) * cols,
-                            xo + (b + 3) * cols, out, lanes);
-                    for (int c = 0; c < TILE_ROWS; c++) {
-                        for (int t = 0; t < n; t++) {
-                            y[yOffset + (b + c) * rows + r + t] = out[TILE_ROWS * t + c]
-                                    + offsets(mins, t * groups, groupSums, (b + c) * groups, groups);
+            for (int r = r0; r < r1; r++) {
+                int t = r - r0;
+                WeightPanels.unpack(type, data, r * rowBytes, cols, panel, t * cols, mins, t * groups, scratch);
+            }
+            for (int b0 = 0; b0 < batch; b0 += xBlock) {
+                int b1 = Math.min(batch, b0 + xBlock);
+                for (int r = r0; r < r1; r += TILE_ROWS) {
+                    int n = Math.min(TILE_ROWS, r1 - r);
+                    int po = (r - r0) * cols;
+                    int mo = (r - r0) * groups;
+                    int b = b0;
+                    for (; b + TILE_ROWS <= b1; b += TILE_ROWS) {
+                        MatmulTiles.tile4x4(panel, po, cols, xs, xo + b * cols, xo + (b + 1) * cols,
+                                xo + (b + 2) * cols, xo + (b + 3) * cols, out, lanes);
+                        for (int c = 0; c < TILE_ROWS; c++) {
+                            for (int t = 0; t < n; t++) {
+                                y[yOffset + (b + c) * rows + r + t] = out[TILE_ROWS * t + c]
+                                        + offsets(mins, mo + t * groups, groupSums, (b + c) * groups, groups);
+                            }
                         }
                     }
-                }
-                for (; b < batch; b++) {
-                    MatmulTiles.tile4x1(panel, cols, xs, xo + b * cols, out, lanes);
-                    for (int t = 0; t < n; t++) {
-                        y[yOffset + b * rows + r + t] = out[t] + offsets(mins, t * groups, groupSums, b * groups, groups);
+                    for (; b < b1; b++) {
+                        MatmulTiles.tile4x1(panel, po, cols, xs, xo + b * cols, out, lanes);
+                        for (int t = 0; t < n; t++) {
+                            y[yOffset + b * rows + r + t] = out[t]
+                                    + offsets(mins, mo + t * groups, groupSums, b * groups, groups);
+                        }
                     }
                 }
             }
