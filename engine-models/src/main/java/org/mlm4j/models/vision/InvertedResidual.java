@@ -21,7 +21,7 @@ final class InvertedResidual {
     private final VisionNumerics numerics;
 
     InvertedResidual(MmprojTensors t, String p, int channels, int stride, float eps, VisionNumerics numerics) {
-        this.depthwise = t.floats(p + "0.0.weight", 3, 3, channels);
+        this.depthwise = t.depthwiseKernel(p + "0.0.weight", channels);
         this.depthwiseNorm = t.layerNorm(p + "0.1", channels, eps);
         int squeezed = t.dim(p + "1.fc1.weight", 1);
         this.squeeze = t.linear(p + "1.fc1", channels, squeezed, true);

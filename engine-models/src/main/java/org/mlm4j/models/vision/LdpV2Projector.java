@@ -20,7 +20,7 @@ final class LdpV2Projector implements Projector {
     LdpV2Projector(MmprojTensors t, int hidden, VisionNumerics numerics) {
         this.mlp = new MlpProjector(t, "mm.model.mlp.0", "mm.model.mlp.2", hidden, numerics);
         int e = mlp.embeddingLength();
-        this.pegKernel = t.floats("mm.model.peg.0.weight", 3, 3, e);
+        this.pegKernel = t.depthwiseKernel("mm.model.peg.0.weight", e);
         this.pegBias = t.floats("mm.model.peg.0.bias", e);
         this.f16Im2col = numerics.f16Im2col();
     }

@@ -41,6 +41,15 @@ final class MmprojTensors {
         return Dequantize.toFloatArray(tensor(name, shape));
     }
 
+    /**
+     * A depthwise 3×3 kernel {@code [C][3][3]}: stored squeezed, ggml {@code [3, 3, C]}, or as PyTorch's
+     * {@code (C, 1, 3, 3)}, ggml {@code [3, 3, 1, C]} (clip.cpp reshapes either the same way).
+     */
+    float[] depthwiseKernel(String name, int channels) {
+        boolean unsqueezed = has(name) && file.tensor(name).rank() == 4;
+        return unsqueezed ? floats(name, 3, 3, 1, channels) : floats(name, 3, 3, channels);
+    }
+
     /** {@link #floats}, or null when the file does not hold the tensor. */
     float[] optionalFloats(String name, long... shape) {
         return has(name) ? floats(name, shape) : null;

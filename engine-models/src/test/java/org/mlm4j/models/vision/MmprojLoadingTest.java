@@ -52,6 +52,31 @@ class MmprojLoadingTest {
         }
     }
 
+    /** PyTorch's unsqueezed {@code (C, 1, 3, 3)} depthwise kernel gives the same embeddings as the squeezed one. */
+    @Test
+    void readsDepthwiseKernelsStoredUnsqueezed() throws Exception {
+        RandomMmproj.Shape ldpv2 = new RandomMmproj.Shape(48, 2, 32, 4, 32, 1, 32, ProjectorType.LDPV2, false);
+        Path squeezed = dir.resolve("squeezed.gguf");
+        RandomMmproj.write(squeezed, ldpv2, GgmlType.F32, 4);
+        Path unsqueezed = dir.resolve("unsqueezed.gguf");
+        try (GgufFile f = GgufFile.open(squeezed)) {
+            GgufWriter w = new GgufWriter().putAll(f.metadata());
+            for (var t : f.tensors().values()) {
+                if (t.name().equals("mm.model.peg.0.weight")) {
+                    w.addTensor(t.name(), t.type(), new long[] {3, 3, 1, 32}, sink -> sink.write(t.data()));
+                } else {
+                    w.addTensor(t);
+                }
+            }
+            w.write(unsqueezed);
+        }
+        float[] image = LdpProjectorTest.randomImage(48, 6);
+        try (ClipVisionModel a = ClipVisionModel.load(squeezed, VisionPreset.PYTORCH);
+             ClipVisionModel b = ClipVisionModel.load(unsqueezed, VisionPreset.PYTORCH)) {
+            assertThat(b.encode(image)).containsExactly(a.encode(image));
+        }
+    }
+
     @Test
     void rejectsAnUnsupportedProjectorType() throws Exception {
         assertLoadFails(w -> w.put("clip.projector_type", "resampler"), "unsupported projector type 'resampler'");
