@@ -82,7 +82,8 @@ class DecoderSessionTest {
                     .hasMessageContaining("token id 512");
             assertThat(s.position()).isEqualTo(3);
             s.reset();
-            assertThat(s.forward(Input.tokens(1, 403, 407), Session.Logits.LAST)).containsExactly(first);
+            assertThat(OracleFiles.maxAbsDiff(s.forward(Input.tokens(1, 403, 407), Session.Logits.LAST), first))
+                    .isLessThan(1e-5f);
         }
     }
 

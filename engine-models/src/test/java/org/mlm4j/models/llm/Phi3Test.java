@@ -56,7 +56,7 @@ class Phi3Test {
                 d = Math.max(d, Math.abs(a[i] - b[i]));
             }
             if (t < window) {
-                assertThat(d).as("position %d sees all of its past", t).isZero();
+                assertThat(d).as("position %d sees all of its past", t).isLessThan(1e-5f);
             } else {
                 assertThat(d).as("position %d sees only the last %d", t, window).isGreaterThan(1e-3f);
             }
