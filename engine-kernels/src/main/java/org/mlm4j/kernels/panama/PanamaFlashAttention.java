@@ -21,10 +21,10 @@ import org.mlm4j.kernels.Parallel;
  * broadcast query element, with no horizontal sums; the row's running max and sum rescaled (tiles aligned to multiples of
  * {@link #KEY_TILE} positions, as the scalar twin's), {@code exp} by the Vector API, values
  * accumulated by FMA. Key tiles no row of the task sees are skipped via
- * {@link AttentionMask#nextVisible}. Tasks run on {@link Parallel}; scratch is a few tiles per task.
+ * {@link AttentionMask#nextVisible}. Tasks run on {@link Parallel}; scratch is a few tiles per thread, kept between calls.
  */
 final class PanamaFlashAttention {
-    static final int QUERY_TILE = 16;
+    static final int QUERY_TILE = 32;
     static final int KEY_TILE = 64;
 
     private PanamaFlashAttention() {
@@ -44,6 +44,41 @@ final class PanamaFlashAttention {
         });
     }
 
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** A thread's working arrays, grown to the largest task it has run: a few tiles, whatever n is. */
+    private static final class Scratch {
+        float[] queries = new float[0];
+        float[] acc = new float[0];
+        float[] max = new float[0];
+        double[] sum = new double[0];
+        int[] position = new int[0];
+        int[] end = new int[0];
+        float[] row = new float[0];
+        float[] keysT = new float[0];
+        float[] values = new float[0];
+        final float[] scores = new float[KEY_TILE];
+        final int[] valueAt = new int[KEY_TILE];
+        final float[] lanes = new float[F.length()];
+
+        Scratch sizedFor(int rows, int d) {
+            if (queries.length < rows * d || row.length < d) {
+                int r = Math.max(rows, max.length);
+                int dim = Math.max(d, row.length);
+                queries = new float[r * dim];
+                acc = new float[r * dim];
+                max = new float[r];
+                sum = new double[r];
+                position = new int[r];
+                end = new int[r];
+                row = new float[dim];
+                keysT = new float[dim * KEY_TILE];
+                values = new float[KEY_TILE * dim];
+            }
+            return this;
+        }
+    }
+
     /** One KV head × one tile of query tokens. */
     private record Task(float[] q, int qOffset, int qStride, int nHeads, int firstPosition, KvBuffer kv,
                         AttentionMask mask, float scale, float[] out, int outOffset, int outStride,
@@ -55,9 +90,10 @@ final class PanamaFlashAttention {
             int rows = (t1 - t0) * group;
             boolean f16 = kv.type() == KvBuffer.Type.F16;
             // row r = (token t0 + r / group, query head kvHead·group + r % group)
-            float[] queries = new float[rows * d];
-            int[] position = new int[rows];
-            int[] end = new int[rows];
+            Scratch scratch = SCRATCH.get().sizedFor(rows, d);
+            float[] queries = scratch.queries;
+            int[] position = scratch.position;
+            int[] end = scratch.end;
             int cursor = Integer.MAX_VALUE;
             int hi = 0;
             for (int r = 0; r < rows; r++) {
@@ -72,15 +108,17 @@ final class PanamaFlashAttention {
                 cursor = Math.min(cursor, mask.first(position[r]));
                 hi = Math.max(hi, end[r]);
             }
-            float[] acc = new float[rows * d];
-            float[] max = new float[rows];
-            Arrays.fill(max, Float.NEGATIVE_INFINITY);
-            double[] sum = new double[rows];
-            float[] scores = new float[KEY_TILE];
-            float[] keysT = new float[d * KEY_TILE];
-            float[] row = new float[d];
-            float[] values = f16 ? new float[KEY_TILE * d] : kv.valuesF32();
-            int[] valueAt = new int[KEY_TILE];
+            float[] acc = scratch.acc;
+            Arrays.fill(acc, 0, rows * d, 0f);
+            float[] max = scratch.max;
+            Arrays.fill(max, 0, rows, Float.NEGATIVE_INFINITY);
+            double[] sum = scratch.sum;
+            Arrays.fill(sum, 0, rows, 0.0);
+            float[] scores = scratch.scores;
+            float[] keysT = scratch.keysT;
+            float[] row = scratch.row;
+            float[] values = f16 ? scratch.values : kv.valuesF32();
+            int[] valueAt = scratch.valueAt;
             while (true) {
                 int k0 = Integer.MAX_VALUE;
                 for (int r = 0; r < rows; r++) {
@@ -124,7 +162,7 @@ final class PanamaFlashAttention {
                     }
                     float newMax = Math.max(max[r], tileMax);
                     float correction = (float) Math.exp(max[r] - newMax);
-                    sum[r] = sum[r] * correction + exps(scores, n, newMax);
+                    sum[r] = sum[r] * correction + exps(scores, n, newMax, scratch.lanes);
                     accumulate(acc, r * d, d, correction, scores, n, values, valueAt);
                     max[r] = newMax;
                 }
@@ -235,7 +273,7 @@ final class PanamaFlashAttention {
      * summed in a vector and then in lane order in double, a fixed order whichever tier of the
      * JIT runs this ({@code reduceLanes} may add in another order when compiled).
      */
-    private static double exps(float[] s, int n, float max) {
+    private static double exps(float[] s, int n, float max, float[] laneSums) {
         FloatVector m = FloatVector.broadcast(F, max);
         FloatVector lanes = FloatVector.zero(F);
         int i = 0;
@@ -244,8 +282,9 @@ final class PanamaFlashAttention {
             e.intoArray(s, i);
             lanes = lanes.add(e);
         }
+        lanes.intoArray(laneSums, 0);
         double sum = 0;
-        for (float lane : lanes.toArray()) {
+        for (float lane : laneSums) {
             sum += lane;
         }
         for (; i < n; i++) {
