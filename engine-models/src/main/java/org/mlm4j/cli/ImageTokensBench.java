@@ -19,9 +19,10 @@ import org.mlm4j.models.vision.TokenPooling;
  * {@code bench image-tokens}: what visual-token reduction buys and costs. One image is encoded
  * once; each setting (the projector's full grid, {@code --image-tokens N} pooling, {@code --fastv K:R})
  * evaluates the same prompt (MobileVLM format unless it holds its own {@code <image>}) in a fresh
- * session. Reported: the prompt (prefill)
- * time, median of {@code -r} runs after a warm-up, and the fidelity against the full path, teacher-
- * forced on the full path's {@code -n} greedy tokens: how often the setting's top-1 token agrees,
+ * session. Reported: the prompt (prefill) time, wall and process CPU, median of {@code -r} rounds
+ * that take the settings in turn after a warm-up (on a shared machine CPU time is the steadier
+ * figure), and the fidelity against the full path, teacher-forced on the full path's {@code -n}
+ * greedy tokens: how often the setting's top-1 token agrees,
  * and the cosine of its next-token logits (after the prompt, and the mean over the steps).
  */
 final class ImageTokensBench implements Command {
@@ -47,7 +48,8 @@ final class ImageTokensBench implements Command {
                   --prompt TEXT    the question after the image, put in the MobileVLM / Vicuna format;
                                    a prompt with one <image> is used as it is
                   -n N             greedy steps compared (teacher-forced on the full path's tokens)
-                  -r N             prompt timings per setting after one warm-up (median reported)
+                  -r N             timing rounds after the warm-up, each over every setting in turn
+                                   (median reported; wall and process CPU time)
                   --vision-preset, --vision-attention   as for generate
 
                 """ + ModelOptions.HELP;
@@ -69,8 +71,12 @@ final class ImageTokensBench implements Command {
         }
     }
 
-    /** What one setting produced: its median prompt time, logits after the prompt and at each forced step. */
-    private record Run(double promptMillis, int promptRows, int imageRows, List<float[]> logits) {
+    /** One setting's prompt, the logits after it and after each forced step, and its prompt timings. */
+    private record Run(String name, SessionOptions options, List<Input> prompt, int imageRows, List<float[]> logits,
+                       double[] wallMillis, double[] cpuMillis) {
+        int promptRows() {
+            return prompt.stream().mapToInt(Input::count).sum();
+        }
     }
 
     @Override
@@ -102,65 +108,82 @@ final class ImageTokensBench implements Command {
                     : ChatTemplate.MOBILEVLM.apply(List.of(ChatMessage.user(
                             MultimodalPrompt.IMAGE_PLACEHOLDER + "\n" + question)), true);
             SessionOptions base = model.sessionOptions();
-            Run full = run(lm, base, text, image, null, reps, steps, null);
-            int[] greedy = full.logits().stream().mapToInt(ImageTokensBench::argmax).toArray();
-            out.printf("| setting | prompt rows | image rows after layer K | prompt ms | saving | top-1 agreement | cosine (next token) | mean cosine |%n");
-            out.printf("|---|---|---|---|---|---|---|---|%n");
-            report(out, "full (" + image.length + " tokens)", full, full, greedy);
+            List<Run> runs = new ArrayList<>();
+            runs.add(newRun(lm, "full (" + image.length + " tokens)", base, text, image, null, reps));
             for (Setting s : settings) {
                 float[][] rows = s.imageTokens() == 0 ? image : pool(image, s.imageTokens());
-                Run r = run(lm, base.withFastV(s.fastV()), text, rows, s.fastV(), reps, steps, greedy);
-                report(out, s.name(), r, full, greedy);
+                runs.add(newRun(lm, s.name(), base.withFastV(s.fastV()), text, rows, s.fastV(), reps));
+            }
+            // the fidelity pass doubles as the warm-up; timing rounds then take every setting in turn,
+            // so a busy machine slows them alike
+            int[] greedy = null;
+            for (Run r : runs) {
+                stepThrough(lm, r, steps, greedy);
+                if (greedy == null) {
+                    greedy = r.logits().stream().mapToInt(ImageTokensBench::argmax).toArray();
+                }
+            }
+            for (int round = 0; round < reps; round++) {
+                for (Run r : runs) {
+                    try (Session session = lm.model().newSession(r.options())) {
+                        long cpu0 = ModelBench.processCpuNanos();
+                        long t0 = System.nanoTime();
+                        session.prefill(r.prompt());
+                        r.wallMillis()[round] = (System.nanoTime() - t0) / 1e6;
+                        r.cpuMillis()[round] = (ModelBench.processCpuNanos() - cpu0) / 1e6;
+                    }
+                }
+            }
+            out.printf("| setting | prompt rows | image rows after layer K | prompt ms (wall) | prompt ms (cpu) | saving (cpu) | top-1 agreement | cosine (next token) | mean cosine |%n");
+            out.printf("|---|---|---|---|---|---|---|---|---|%n");
+            for (Run r : runs) {
+                report(out, r, runs.getFirst(), greedy);
             }
         }
         return 0;
     }
 
-    /**
-     * Times the prompt {@code reps + 1} times (the first is a warm-up), then takes {@code steps}
-     * logits rows: after the prompt, and after each of the {@code forced} tokens (or, when null,
-     * of its own greedy tokens).
-     */
-    private static Run run(LanguageModel lm, SessionOptions options, String text, float[][] image, FastV fastV,
-                           int reps, int steps, int[] forced) {
+    private static Run newRun(LanguageModel lm, String name, SessionOptions options, String text, float[][] image,
+                              FastV fastV, int reps) {
         List<Input> prompt = MultimodalPrompt.build(lm.tokenizer(), text, List.<float[][]>of(image),
                 lm.model().embeddingLength(), true);
-        double[] millis = new double[reps];
-        List<float[]> logits = new ArrayList<>();
-        for (int r = 0; r <= reps; r++) {
-            try (Session session = lm.model().newSession(options)) {
-                long t0 = System.nanoTime();
-                float[] last = session.prefill(prompt);
-                long t1 = System.nanoTime();
-                if (r > 0) {
-                    millis[r - 1] = (t1 - t0) / 1e6;
-                }
-                if (r == reps) {
-                    logits.add(last);
-                    for (int i = 0; i + 1 < steps; i++) {
-                        int token = forced == null ? argmax(last) : forced[i];
-                        last = session.forward(Input.tokens(token), Session.Logits.LAST);
-                        logits.add(last);
-                    }
-                }
-            }
-        }
-        Arrays.sort(millis);
-        int dropped = fastV == null ? 0 : fastV.dropped(image.length);
-        return new Run(millis[reps / 2], prompt.stream().mapToInt(Input::count).sum(), image.length - dropped, logits);
+        int kept = image.length - (fastV == null ? 0 : fastV.dropped(image.length));
+        return new Run(name, options, prompt, kept, new ArrayList<>(), new double[reps], new double[reps]);
     }
 
-    private static void report(PrintStream out, String name, Run r, Run full, int[] forced) {
+    /**
+     * Fills {@code r.logits()} with {@code steps} rows: after the prompt, then after each of the
+     * {@code forced} tokens (when null, after each of its own greedy tokens).
+     */
+    private static void stepThrough(LanguageModel lm, Run r, int steps, int[] forced) {
+        try (Session session = lm.model().newSession(r.options())) {
+            float[] last = session.prefill(r.prompt());
+            r.logits().add(last);
+            for (int i = 0; i + 1 < steps; i++) {
+                int token = forced == null ? argmax(last) : forced[i];
+                last = session.forward(Input.tokens(token), Session.Logits.LAST);
+                r.logits().add(last);
+            }
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static void report(PrintStream out, Run r, Run full, int[] forced) {
         int agree = 0;
         double cosSum = 0;
         for (int i = 0; i < forced.length; i++) {
             agree += argmax(r.logits().get(i)) == forced[i] ? 1 : 0;
             cosSum += cosine(r.logits().get(i), full.logits().get(i));
         }
-        out.printf(java.util.Locale.ROOT, "| %s | %d | %d | %.1f | %.0f %% | %d/%d | %.4f | %.4f |%n", name,
-                r.promptRows(), r.imageRows(),
-                r.promptMillis(), 100 * (1 - r.promptMillis() / full.promptMillis()), agree, forced.length,
-                cosine(r.logits().getFirst(), full.logits().getFirst()), cosSum / forced.length);
+        double cpu = median(r.cpuMillis());
+        out.printf(java.util.Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %.0f %% | %d/%d | %.4f | %.4f |%n", r.name(),
+                r.promptRows(), r.imageRows(), median(r.wallMillis()), cpu, 100 * (1 - cpu / median(full.cpuMillis())),
+                agree, forced.length, cosine(r.logits().getFirst(), full.logits().getFirst()), cosSum / forced.length);
     }
 
     private static float[][] pool(float[][] image, int tokens) {
