@@ -13,9 +13,11 @@ class BenchModelCommandTest {
 
     /** The "state MB" column of the rows whose test starts with {@code tg}. */
     private static List<Double> tgStateMegabytes(String out) {
+        List<String> header = Arrays.stream(out.lines().findFirst().orElseThrow().split("\\|")).map(String::trim).toList();
+        int column = header.indexOf("state MB");
+        assertThat(column).as("state MB column in " + header).isPositive();
         return out.lines().filter(l -> l.contains("| tg"))
-                .map(l -> l.split("\\|"))
-                .map(cells -> Double.parseDouble(cells[cells.length - 1].trim()))
+                .map(l -> Double.parseDouble(l.split("\\|")[column].trim()))
                 .toList();
     }
 

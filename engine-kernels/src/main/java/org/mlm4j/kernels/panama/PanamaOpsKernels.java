@@ -5,6 +5,7 @@ import static org.mlm4j.kernels.panama.VectorConstants.F;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import org.mlm4j.kernels.Rope;
@@ -189,30 +190,30 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
     }
 
     // ---------------------------------------------------------------- activations
+    // The transcendental activations run their last partial vector masked rather than through the
+    // scalar twin, so an element's value does not depend on where a batch of rows happens to end.
 
     private static final float SQRT_2_OVER_PI = 0.79788456080286535587989211986876f;
     private static final float GELU_COEF_A = 0.044715f;
 
     @Override
     public void geluTanh(float[] x, int xOffset, float[] y, int yOffset, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, x, xOffset + i);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xOffset + i, m);
             FloatVector inner = v.mul(SQRT_2_OVER_PI).mul(v.mul(GELU_COEF_A).mul(v).add(1.0f));
-            v.mul(0.5f).mul(VectorMath.tanh(inner).add(1.0f)).intoArray(y, yOffset + i);
+            v.mul(0.5f).mul(VectorMath.tanh(inner).add(1.0f)).intoArray(y, yOffset + i, m);
         }
-        super.geluTanh(x, xOffset + i, y, yOffset + i, n - i);
     }
 
     @Override
     public void quickGeluExact(float[] x, int xOffset, float[] y, int yOffset, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, x, xOffset + i);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xOffset + i, m);
             FloatVector e = VectorMath.exp(v.mul(-1.702f));
-            v.mul(FloatVector.broadcast(F, 1.0f).div(e.add(1.0f))).intoArray(y, yOffset + i);
+            v.mul(FloatVector.broadcast(F, 1.0f).div(e.add(1.0f))).intoArray(y, yOffset + i, m);
         }
-        super.quickGeluExact(x, xOffset + i, y, yOffset + i, n - i);
     }
 
     private static FloatVector silu(FloatVector v) {
@@ -221,21 +222,19 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
 
     @Override
     public void silu(float[] x, int xOffset, float[] y, int yOffset, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            silu(FloatVector.fromArray(F, x, xOffset + i)).intoArray(y, yOffset + i);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            silu(FloatVector.fromArray(F, x, xOffset + i, m)).intoArray(y, yOffset + i, m);
         }
-        super.silu(x, xOffset + i, y, yOffset + i, n - i);
     }
 
     @Override
     public void swiglu(float[] gate, int gateOffset, float[] up, int upOffset, float[] y, int yOffset, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            silu(FloatVector.fromArray(F, gate, gateOffset + i)).mul(FloatVector.fromArray(F, up, upOffset + i))
-                    .intoArray(y, yOffset + i);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            silu(FloatVector.fromArray(F, gate, gateOffset + i, m)).mul(FloatVector.fromArray(F, up, upOffset + i, m))
+                    .intoArray(y, yOffset + i, m);
         }
-        super.swiglu(gate, gateOffset + i, up, upOffset + i, y, yOffset + i, n - i);
     }
 
     @Override
