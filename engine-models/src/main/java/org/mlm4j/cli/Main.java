@@ -26,7 +26,8 @@ public final class Main {
             new ChatCommand(),
             new LogitsCommand(),
             new BenchCommand(),
-            new MakeModelCommand()
+            new MakeModelCommand(),
+            new QuantizeCommand()
     );
 
     private Main() {
