@@ -25,8 +25,10 @@ import java.util.regex.Pattern;
  * a row falls back (Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, then F16). Tensors are listed in llama.cpp's
  * output order: non-layer tensors by name, then layer by layer, each by name.
  *
- * <p>mmproj files (llama-quantize loads LLMs only) get the same rules; their layer count is the
- * highest {@code blk.N} index + 1 when the metadata has no {@code ARCH.block_count}.
+ * <p>mmproj files (llama-quantize loads LLMs only) get the same rules, with their vision layers
+ * ({@code v.blk.N.}) ordered and counted like an LLM's ({@code clip.vision.block_count}, else the
+ * highest index + 1), and tensors whose rows are not whole blocks of any fallback (llama-quantize
+ * gives up on those) kept as they are.
  */
 public final class QuantizationPlan {
     /** llama-quantize's options that change the choice. {@code null} types mean "choose". */
@@ -41,7 +43,7 @@ public final class QuantizationPlan {
         }
     }
 
-    private static final Pattern LAYER = Pattern.compile("^blk\\.(\\d+)\\.");
+    private static final Pattern LAYER = Pattern.compile("^(?:v\\.)?blk\\.(\\d+)\\.");
     private static final String[] KEEP_PARTS = {
             "_norm.weight", "ffn_gate_inp.weight", "ssm_conv1d.weight", "time_mix_first.weight",
             "time_mix_w1.weight", "time_mix_w2.weight", "time_mix_decay_w1.weight", "time_mix_decay_w2.weight",
@@ -91,7 +93,8 @@ public final class QuantizationPlan {
             if (isConvertible(t, settings)) {
                 to = fileType.defaultType;
                 if (!settings.pure() && to.isQuantized()) {
-                    to = chooser.choose(t, to);
+                    GgmlType chosen = chooser.choose(t, to);
+                    to = chosen == null ? t.type() : chosen;
                 }
                 if (settings.tokenEmbeddingType() != null && t.name().equals("token_embd.weight")) {
                     to = settings.tokenEmbeddingType();
@@ -205,6 +208,7 @@ public final class QuantizationPlan {
             return l;
         }
 
+        /** The type for {@code t} in place of the mix's {@code type}; {@code null}: keep its own. */
         GgmlType choose(Tensor t, GgmlType type) {
             String name = t.name();
             long ne0 = t.ne(0);
@@ -299,7 +303,11 @@ public final class QuantizationPlan {
             };
         }
 
-        /** A type whose blocks do not divide a row falls back to a 32-block type, then to F16. */
+        /**
+         * A type whose blocks do not divide a row falls back to a 32-block type, then to F16; {@code null}
+         * (the tensor stays as it is) where llama-quantize has no fallback and gives up, e.g. the
+         * 3-wide depthwise convolutions of an LDPv2 projector.
+         */
         private static GgmlType fallback(GgmlType type, long ne0) {
             if (ne0 % type.blockSize == 0) {
                 return type;
@@ -309,8 +317,11 @@ public final class QuantizationPlan {
                 case Q4_K -> GgmlType.Q5_0;
                 case Q5_K -> GgmlType.Q5_1;
                 case Q6_K -> GgmlType.Q8_0;
-                default -> throw new IllegalArgumentException("no fallback from " + type.ggmlName() + " for rows of " + ne0);
+                default -> null;
             };
+            if (smaller == null) {
+                return null;
+            }
             return ne0 % smaller.blockSize == 0 ? smaller : GgmlType.F16;
         }
     }
