@@ -1,19 +1,23 @@
 package org.mlm4j.gguf;
 
 import org.mlm4j.tensor.Dequantize;
+import org.mlm4j.tensor.GgmlType;
+import org.mlm4j.tensor.Quantize;
 import org.mlm4j.tensor.Tensor;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.IntStream;
 
 /**
  * Writes a GGUF model with the tensor types of a {@link QuantizationPlan}, as {@code llama-quantize}
  * does: the metadata is copied, {@code general.quantization_version} (2) and {@code general.file_type}
  * are set (moved to the end, as gguf_set_val does), split keys are dropped, and tensors follow in the
- * plan's order. Converted tensors are read row by row from the mapped input and quantized with
- * ggml's reference quantizers (what llama-quantize runs without an importance matrix), so only one
- * row is on the heap at a time; the others are copied as they are. The input is never written.
+ * plan's order. Converted tensors are read from the mapped input a few MB of rows at a time and
+ * quantized with ggml's reference quantizers (what llama-quantize runs without an importance
+ * matrix), on all cores; the others are copied as they are. The input is never written.
  */
 public final class ModelQuantizer {
     /** ggml's GGML_QNT_VERSION: the block layouts of the quantized types. */
@@ -24,6 +28,9 @@ public final class ModelQuantizer {
     public interface Progress {
         void tensorDone(int index, int count, long inputBytesDone, long inputBytesTotal);
     }
+
+    /** Output bytes converted per step: bounds the heap used, whatever the tensor's size. */
+    private static final long CHUNK_BYTES = 4L << 20;
 
     private ModelQuantizer() {
     }
@@ -52,11 +59,7 @@ public final class ModelQuantizer {
             Tensor t = in.tensor(e.name());
             w.addTensor(e.name(), e.to(), e.shape(), sink -> {
                 if (e.converted()) {
-                    float[] row = new float[t.cols()];
-                    for (long r = 0; r < t.rows(); r++) {
-                        Dequantize.row(t, r, row, 0);
-                        sink.writeFloats(e.to(), row, 0, row.length);
-                    }
+                    convert(t, e.to(), sink);
                 } else {
                     sink.write(t.data());
                 }
@@ -65,5 +68,28 @@ public final class ModelQuantizer {
             });
         }
         w.write(out);
+    }
+
+    /**
+     * Converts {@code t} to {@code to} a chunk of rows at a time, the rows of a chunk on all cores
+     * (each row is quantized on its own, so the bytes do not depend on the split).
+     */
+    private static void convert(Tensor t, GgmlType to, GgufWriter.Sink sink) throws IOException {
+        int cols = t.cols();
+        long rowBytes = to.byteSize(cols);
+        int rowsPerChunk = (int) Math.max(1, Math.min(t.rows(), CHUNK_BYTES / Math.max(1, rowBytes)));
+        byte[] chunk = new byte[Math.toIntExact(rowsPerChunk * rowBytes)];
+        MemorySegment chunkSegment = MemorySegment.ofArray(chunk);
+        ThreadLocal<float[]> rowValues = ThreadLocal.withInitial(() -> new float[cols]);
+        for (long first = 0; first < t.rows(); first += rowsPerChunk) {
+            long start = first;
+            int n = (int) Math.min(rowsPerChunk, t.rows() - first);
+            IntStream.range(0, n).parallel().forEach(i -> {
+                float[] row = rowValues.get();
+                Dequantize.row(t, start + i, row, 0);
+                Quantize.row(to, row, 0, cols, chunkSegment, i * rowBytes);
+            });
+            sink.write(chunk, 0, (int) (n * rowBytes));
+        }
     }
 }
