@@ -4,9 +4,6 @@ import static org.mlm4j.kernels.panama.VectorConstants.F;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import org.mlm4j.kernels.AttentionMask;
 import org.mlm4j.kernels.AttentionShapes;
 import org.mlm4j.kernels.KvBuffer;
@@ -235,58 +232,22 @@ final class PanamaFlashAttention {
         }
     }
 
-    private static final float LOG2E = 1.44269504f;
-    /** ln 2 in two parts (Cody-Waite), the first with trailing zero bits so that n·LN2_HI is exact. */
-    private static final float LN2_HI = 0.693145751953125f;
-    private static final float LN2_LO = 1.42860677e-6f;
-    /** 1.5·2^23: adding it rounds a float to an integer, which lands in the low mantissa bits. */
-    private static final float ROUNDER = 12582912f;
-    /** exp(x) is below the smallest normal float for x under this. */
-    private static final float UNDERFLOW = -87.33654f;
-
     /**
-     * e^x for x ≤ 0 (−∞ gives 0), within about an ulp: x = n·ln2 + r, |r| ≤ ln2/2, e^r by its
-     * Taylor series to r⁶, times 2^n built in the exponent bits. Plain IEEE operations rather than
-     * the Vector API's EXP, whose result may differ by an ulp between the JIT's tiers, so a row
-     * comes out the same whichever thread (and tier) computes it.
-     */
-    static FloatVector expNonPositive(FloatVector x) {
-        VectorMask<Float> underflow = x.compare(VectorOperators.LT, UNDERFLOW);
-        FloatVector xc = x.max(UNDERFLOW);
-        FloatVector t = xc.fma(LOG2E, ROUNDER);
-        FloatVector n = t.sub(ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
-        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
-        FloatVector p = r.fma(1f / 720, 1f / 120);
-        p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
-        p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
-        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
-        IntVector exponent = ((IntVector) t.reinterpretAsInts())
-                .sub(Float.floatToRawIntBits(ROUNDER) - 127).lanewise(VectorOperators.LSHL, 23);
-        return p.mul(exponent.reinterpretAsFloats()).blend(0f, underflow);
-    }
-
-    /**
-     * {@code s[i] = exp(s[i] − max)} in place (−∞ becomes 0); returns their sum. The lanes are
-     * summed in a vector and then in lane order in double, a fixed order whichever tier of the
-     * JIT runs this ({@code reduceLanes} may add in another order when compiled).
+     * {@code s[i] = exp(s[i] − max)} in place (−∞ becomes 0) by {@link VectorMath#exp}; returns
+     * their sum, the lanes added by {@link Lanes#sum} in a fixed order: the same bits whichever
+     * thread and JIT tier run the row.
      */
     private static double exps(float[] s, int n, float max, float[] laneSums) {
         FloatVector m = FloatVector.broadcast(F, max);
         FloatVector lanes = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector e = expNonPositive(FloatVector.fromArray(F, s, i).sub(m));
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, i).sub(m));
             e.intoArray(s, i);
             lanes = lanes.add(e);
         }
         lanes.intoArray(laneSums, 0);
-        double sum = 0;
-        for (float lane : laneSums) {
-            sum += lane;
-        }
+        double sum = Lanes.sum(laneSums, 0);
         for (; i < n; i++) {
             s[i] = (float) Math.exp(s[i] - max);
             sum += s[i];

@@ -1,5 +1,8 @@
 package org.mlm4j.kernels.panama;
 
+import static org.mlm4j.kernels.panama.VectorConstants.F;
+
+import jdk.incubator.vector.FloatVector;
 import org.mlm4j.kernels.AttentionMask;
 import org.mlm4j.kernels.AttentionShapes;
 import org.mlm4j.kernels.FeatureMap;
@@ -35,7 +38,8 @@ final class PanamaLinearAttention {
         int d = kv.headDim();
         int m = features.features(d);
         int group = nHeads / kv.nKvHeads();
-        float[] phi = new float[m];
+        float[] phi = new float[m + F.length()];
+        float[] omegaT = features instanceof FeatureMap.Favor favor ? transposed(favor.projection(d), m, d) : null;
         float[] key = new float[d];
         float[] value = new float[d];
         float[] state = new float[m * d];
@@ -47,7 +51,7 @@ final class PanamaLinearAttention {
             for (; added < keysEnd; added++) {
                 kv.readKey(added, kvHead, key, 0);
                 kv.readValue(added, kvHead, value, 0);
-                float c = Math.max(stabiliser, logits(features, key, 0, d, scale, phi));
+                float c = Math.max(stabiliser, logits(features, omegaT, m, key, 0, d, scale, phi));
                 if (c != stabiliser && stabiliser != Float.NEGATIVE_INFINITY) {
                     float rescale = (float) Math.exp(stabiliser - c);
                     PanamaOpsKernels.scaleInPlace(state, 0, state.length, rescale);
@@ -61,7 +65,7 @@ final class PanamaLinearAttention {
                 }
             }
             for (int h = kvHead * group; h < (kvHead + 1) * group; h++) {
-                features.exponentiate(phi, logits(features, q, qOffset + t * qStride + h * d, d, scale, phi));
+                features.exponentiate(phi, logits(features, omegaT, m, q, qOffset + t * qStride + h * d, d, scale, phi));
                 int o = outOffset + t * outStride + h * d;
                 java.util.Arrays.fill(out, o, o + d, 0f);
                 for (int i = 0; i < m; i++) {
@@ -72,19 +76,54 @@ final class PanamaLinearAttention {
         }
     }
 
-    /** {@link FeatureMap#logits}, the FAVOR+ projection as FMA dot products. */
-    private static float logits(FeatureMap features, float[] x, int xo, int d, float scale, float[] phi) {
-        if (features instanceof FeatureMap.Favor favor) {
-            float[] omega = favor.projection(d);
-            float root = (float) Math.sqrt(scale);
-            float norm = root * root * PanamaOpsKernels.dot(x, xo, x, xo, d);
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < phi.length; i++) {
-                phi[i] = root * PanamaOpsKernels.dot(omega, i * d, x, xo, d) - norm / 2;
-                max = Math.max(max, phi[i]);
-            }
-            return max;
+    /**
+     * {@link FeatureMap#logits}, FAVOR+'s projection from the transposed directions
+     * ({@code omegaT[j][i] = ω_i[j]}): a vector of features at a time accumulates
+     * {@code x[j]·omegaT[j][…]} by FMA, with no horizontal sums.
+     */
+    private static float logits(FeatureMap features, float[] omegaT, int m, float[] x, int xo, int d, float scale,
+                                float[] phi) {
+        if (omegaT == null) {
+            return features.logits(x, xo, d, scale, phi);
         }
-        return features.logits(x, xo, d, scale, phi);
+        int padded = paddedWidth(m);
+        float root = (float) Math.sqrt(scale);
+        float norm = 0;
+        for (int j = 0; j < d; j++) {
+            float v = root * x[xo + j];
+            norm += v * v;
+        }
+        float half = norm / 2;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int f = 0; f < m; f += F.length()) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int j = 0; j < d; j++) {
+                acc = FloatVector.broadcast(F, x[xo + j]).fma(FloatVector.fromArray(F, omegaT, j * padded + f), acc);
+            }
+            acc.mul(root).sub(half).intoArray(phi, f);
+        }
+        for (int f = 0; f < m; f++) {
+            max = Math.max(max, phi[f]);
+        }
+        return max;
+    }
+
+    private static int paddedWidth(int m) {
+        return (m + F.length() - 1) / F.length() * F.length();
+    }
+
+    /**
+     * The {@code m×d} directions as {@code d} rows of {@code m} (padded to whole vectors); read
+     * once per call.
+     */
+    private static float[] transposed(float[] omega, int m, int d) {
+        int padded = paddedWidth(m);
+        float[] t = new float[d * padded];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                t[j * padded + i] = omega[i * d + j];
+            }
+        }
+        return t;
     }
 }
