@@ -59,7 +59,7 @@ final class PanamaFlashAttention {
         final float[] lanes = new float[F.length()];
 
         Scratch sizedFor(int rows, int d) {
-            if (queries.length < rows * d || row.length < d) {
+            if (max.length < rows || row.length < d || queries.length < rows * d) {
                 int r = Math.max(rows, max.length);
                 int dim = Math.max(d, row.length);
                 queries = new float[r * dim];
