@@ -21,7 +21,7 @@ import org.mlm4j.kernels.KvBuffer;
  *     keep their positions: the session's position advances by the whole prompt.</li>
  * </ol>
  * With R = 0 nothing is dropped and the logits equal an unpruned evaluation of the same rows in
- * one input bit for bit (the same batches meet every block). A sliding window (phi-3, or the
+ * one input: the same batches meet every block, in the same order. A sliding window (phi-3, or the
  * {@code window:} attention) would count kept rows rather than positions, so FastV refuses a
  * streaming session.
  */
