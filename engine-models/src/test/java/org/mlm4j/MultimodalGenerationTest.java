@@ -11,7 +11,6 @@ import org.mlm4j.models.tokenizer.Tokenizer;
 import org.mlm4j.testing.TestData;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,6 +25,7 @@ class MultimodalGenerationTest {
     private static final String BEFORE = "A chat. USER: ";
     private static final String AFTER = "\nWhat is in the image? ASSISTANT:";
     private static final int TOKENS = 6;
+    private static final int PROBE = 300;
 
     @TempDir
     static Path dir;
@@ -43,21 +43,31 @@ class MultimodalGenerationTest {
         }
     }
 
+    /**
+     * The conversation evaluates the image prompt, then one probe token; its logits must equal those of
+     * a session fed by hand (up to the last bits, which kernels may round differently between JIT tiers).
+     */
     @Test
     void theImagePathEqualsFeedingTheEmbeddingsByHand() throws Exception {
         try (LanguageModel lm = LanguageModel.load(model); Conversation c = lm.newConversation()) {
-            Completion viaApi = c.generate(BEFORE + "<image>" + AFTER, List.<float[][]>of(landscape),
-                    SamplingParams.greedy(), TOKENS, t -> { });
-            assertThat(viaApi.stats().promptTokens()).isEqualTo(
-                    lm.tokenizer().encode(BEFORE, true, true).length + 144 + lm.tokenizer().encode(AFTER, false, true).length);
-
             Tokenizer tok = lm.tokenizer();
+            Completion prompt = c.generate(BEFORE + "<image>" + AFTER, List.<float[][]>of(landscape),
+                    SamplingParams.greedy(), 0, t -> { });
+            int expectedLength = tok.encode(BEFORE, true, true).length + 144 + tok.encode(AFTER, false, true).length;
+            assertThat(prompt.stats().promptTokens()).isEqualTo(expectedLength);
+            assertThat(c.position()).isEqualTo(expectedLength);
+            float[] viaApi = c.logits(PROBE)[0];
+
             try (Session s = lm.model().newSession(SessionOptions.DEFAULT)) {
                 s.forward(Input.tokens(tok.encode(BEFORE, true, true)), Session.Logits.NONE);
                 s.forward(Input.embeddings(flatten(landscape), 144), Session.Logits.NONE);
-                float[] logits = s.forward(Input.tokens(tok.encode(AFTER, false, true)), Session.Logits.LAST);
-                assertThat(viaApi.tokens()).containsExactly(greedy(s, logits, tok, viaApi.tokens().length));
+                s.forward(Input.tokens(tok.encode(AFTER, false, true)), Session.Logits.NONE);
+                float[] byHand = s.forward(Input.tokens(PROBE), Session.Logits.LAST);
+                assertThat(maxAbsDiff(viaApi, byHand)).isLessThan(1e-3);
             }
+
+            Completion more = c.generate(" Then", SamplingParams.greedy(), TOKENS, t -> { });
+            assertThat(more.tokens().length).isLessThanOrEqualTo(TOKENS);
         }
     }
 
@@ -65,13 +75,7 @@ class MultimodalGenerationTest {
     void theImageChangesTheLogitsAndSeveralImagesTakeTheirPlaces() throws Exception {
         try (LanguageModel lm = LanguageModel.load(model)) {
             Tokenizer tok = lm.tokenizer();
-            float[] withLandscape = lastLogits(lm, tok, landscape);
-            float[] withPortrait = lastLogits(lm, tok, portrait);
-            double diff = 0;
-            for (int i = 0; i < withLandscape.length; i++) {
-                diff = Math.max(diff, Math.abs(withLandscape[i] - withPortrait[i]));
-            }
-            assertThat(diff).isGreaterThan(1e-3);
+            assertThat(maxAbsDiff(lastLogits(lm, tok, landscape), lastLogits(lm, tok, portrait))).isGreaterThan(1e-2);
 
             try (Conversation c = lm.newConversation()) {
                 Completion two = c.generate("<image> and <image>" + AFTER, List.of(landscape, portrait),
@@ -100,23 +104,12 @@ class MultimodalGenerationTest {
         }
     }
 
-    /** Greedy continuation by hand: argmax (lowest id on ties), stopping where the API stops. */
-    private static int[] greedy(Session s, float[] logits, Tokenizer tok, int count) {
-        List<Integer> out = new ArrayList<>();
-        while (out.size() < count) {
-            int best = 0;
-            for (int i = 1; i < logits.length; i++) {
-                if (logits[i] > logits[best]) {
-                    best = i;
-                }
-            }
-            if (tok.isEndOfGeneration(best)) {
-                break;
-            }
-            out.add(best);
-            logits = s.forward(Input.tokens(best), Session.Logits.LAST);
+    private static double maxAbsDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        return m;
     }
 
     private static float[] flatten(float[][] rows) {

@@ -73,7 +73,8 @@ class MmprojLoadingTest {
         float[] image = LdpProjectorTest.randomImage(48, 6);
         try (ClipVisionModel a = ClipVisionModel.load(squeezed, VisionPreset.PYTORCH);
              ClipVisionModel b = ClipVisionModel.load(unsqueezed, VisionPreset.PYTORCH)) {
-            assertThat(b.encode(image)).containsExactly(a.encode(image));
+            float[] expected = a.encode(image);
+            assertThat(EmbeddingComparison.maxAbsDiff(expected, EmbeddingComparison.widen(b.encode(image)))).isLessThan(1e-5);
         }
     }
 
