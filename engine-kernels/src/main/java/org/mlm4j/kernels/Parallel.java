@@ -12,8 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * chunk is done. No thread is created per call.
  *
  * <p>With one thread, a single chunk, a nested call (from inside a body) or while another
- * application thread holds the pool, the body runs on the calling thread: the pool never blocks
- * waiting for itself.
+ * application thread holds the pool, the chunks run one after another on the calling thread: the
+ * pool never blocks waiting for itself.
  *
  * <p>The CLI sizes the pool from {@code --threads} through {@link #configure}; the default is
  * {@link Runtime#availableProcessors()}.
@@ -103,7 +103,10 @@ public final class Parallel {
         void run(int n, int grain, IntRangeBody body) {
             int chunks = (n + grain - 1) / grain;
             if (workers.length == 0 || chunks == 1 || insideBody.get() || !busy.tryLock()) {
-                body.run(0, n);
+                // Chunk by chunk even here: bodies size their scratch by the chunk.
+                for (int start = 0; start < n; start += grain) {
+                    body.run(start, Math.min(n, start + grain));
+                }
                 return;
             }
             try {

@@ -71,10 +71,16 @@ class ParallelTest {
     }
 
     @Test
-    void oneThreadRunsInline() {
+    void oneThreadRunsInlineChunkByChunk() {
         Parallel.configure(1);
         Thread caller = Thread.currentThread();
-        Parallel.forRange(100, 1, (a, b) -> assertThat(Thread.currentThread()).isSameAs(caller));
+        AtomicIntegerArray calls = new AtomicIntegerArray(1);
+        Parallel.forRange(100, 7, (a, b) -> {
+            assertThat(Thread.currentThread()).isSameAs(caller);
+            assertThat(b - a).isBetween(1, 7);
+            calls.incrementAndGet(0);
+        });
+        assertThat(calls.get(0)).isEqualTo(15);
         assertThat(Parallel.threads()).isEqualTo(1);
         assertThatThrownBy(() -> Parallel.configure(0)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -2,6 +2,7 @@ package org.mlm4j.kernels.panama;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -52,10 +53,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0)) {
             matvec(w, xs, xo, y, yOffset, rows, cols, Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, TILE_ROWS));
         } else {
-            long unpackedRowBytes = 4L * cols;
-            panels(w, a, xs, xo, y, yOffset, batch, rows, cols,
-                    Parallel.grain(rows, batch == 1 ? w.rowBytes() : unpackedRowBytes, batch == 1 ? CHUNK_BYTES : PANEL_BYTES,
-                            TILE_ROWS));
+            panels(w, a, xs, xo, y, yOffset, batch, rows, cols, Parallel.grain(rows, 4L * cols, PANEL_BYTES, TILE_ROWS));
         }
     }
 
@@ -83,10 +81,11 @@ final class PanamaMatmulKernels implements MatmulKernels {
         boolean q4 = w.type() == GgmlType.Q4_0;
         float[] blockSums = q4 ? blockSums(xs, xo, cols) : null;
         Parallel.forRange(rows, grain, (r0, r1) -> {
-            float[] out = new float[TILE_ROWS];
-            float[] pair = new float[2];
-            float[] lanes = new float[Lanes.scratch(TILE_ROWS)];
-            float[] scales = new float[TILE_ROWS * blocks];
+            Scratch s = Scratch.get();
+            float[] out = s.out;
+            float[] pair = s.pair;
+            float[] lanes = s.lanes;
+            float[] scales = s.mins(TILE_ROWS * blocks);
             for (int r = r0; r < r1; r += TILE_ROWS) {
                 int n = Math.min(TILE_ROWS, r1 - r);
                 long o0 = r * rowBytes;
@@ -134,15 +133,18 @@ final class PanamaMatmulKernels implements MatmulKernels {
         int xBlock = Math.max(TILE_ROWS, (int) (X_BLOCK_BYTES / (4L * cols)) / TILE_ROWS * TILE_ROWS);
         Parallel.forRange(rows, grain, (r0, r1) -> {
             int tiles = (r1 - r0 + TILE_ROWS - 1) / TILE_ROWS;
-            float[] panel = new float[tiles * TILE_ROWS * cols];
-            float[] mins = new float[tiles * TILE_ROWS * groups];
-            float[] out = new float[TILE_ROWS * TILE_ROWS];
-            float[] lanes = new float[Lanes.scratch(TILE_ROWS * TILE_ROWS)];
-            QuantBlock scratch = new QuantBlock();
+            Scratch s = Scratch.get();
+            float[] panel = s.panel(tiles * TILE_ROWS * cols);
+            float[] mins = s.mins(tiles * TILE_ROWS * groups);
+            float[] out = s.out;
+            float[] lanes = s.lanes;
+            QuantBlock scratch = s.block;
             for (int r = r0; r < r1; r++) {
                 int t = r - r0;
                 WeightPanels.unpack(type, data, r * rowBytes, cols, panel, t * cols, mins, t * groups, scratch);
             }
+            // Rows past r1 in the last tile multiply as zeros; their outputs are not stored.
+            Arrays.fill(panel, (r1 - r0) * cols, tiles * TILE_ROWS * cols, 0f);
             for (int b0 = 0; b0 < batch; b0 += xBlock) {
                 int b1 = Math.min(batch, b0 + xBlock);
                 for (int r = r0; r < r1; r += TILE_ROWS) {
@@ -170,6 +172,36 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 }
             }
         });
+    }
+
+    /** Per-thread work arrays, grown on demand and kept: no allocation per call in steady state. */
+    private static final class Scratch {
+        private static final ThreadLocal<Scratch> OF_THREAD = ThreadLocal.withInitial(Scratch::new);
+
+        final float[] out = new float[TILE_ROWS * TILE_ROWS];
+        final float[] pair = new float[2];
+        final float[] lanes = new float[Lanes.scratch(TILE_ROWS * TILE_ROWS)];
+        final QuantBlock block = new QuantBlock();
+        private float[] panel = new float[0];
+        private float[] mins = new float[0];
+
+        static Scratch get() {
+            return OF_THREAD.get();
+        }
+
+        float[] panel(int n) {
+            if (panel.length < n) {
+                panel = new float[n];
+            }
+            return panel;
+        }
+
+        float[] mins(int n) {
+            if (mins.length < n) {
+                mins = new float[n];
+            }
+            return mins;
+        }
     }
 
     /** Σ over the row's offset groups of offset · activation sum (0 for types without offsets). */
