@@ -25,7 +25,7 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
     // ---------------------------------------------------------------- shared vector loops
 
     /** Σ x[i]² with the squares rounded to float and summed in double (ggml rms_norm). */
-    static double sumOfSquares(float[] x, int o, int n) {
+    private static double sumOfSquares(float[] x, int o, int n) {
         DoubleVector acc = DoubleVector.zero(D);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
