@@ -96,8 +96,9 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
     }
 
     /**
-     * In-place {@code exp(x − max)/Σ} over n floats: the exps by the Vector API's EXP, each vector's
-     * sum added in double as ggml's AVX soft_max does, then × {@code (float)(1/sum)}.
+     * In-place {@code exp(x − max)/Σ} over n floats: the exps by {@link VectorMath#exp} (the last,
+     * partial vector masked, so every element goes through the same function), each vector's sum
+     * added in double as ggml's AVX soft_max does, then × {@code (float)(1/sum)}.
      */
     static void softmaxRow(float[] x, int o, int n) {
         FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -117,10 +118,11 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
             e.intoArray(x, o + i);
             sum += Lanes.sum(e);
         }
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[o + i] - max);
-            x[o + i] = e;
-            sum += e;
+        if (i < n) {
+            VectorMask<Float> tail = F.indexInRange(i, n);
+            FloatVector e = FloatVector.zero(F).blend(VectorMath.exp(FloatVector.fromArray(F, x, o + i, tail).sub(m)), tail);
+            e.intoArray(x, o + i, tail);
+            sum += Lanes.sum(e);
         }
         scaleInPlace(x, o, n, (float) (1.0 / sum));
     }
