@@ -60,11 +60,36 @@ class FastVPruningTest {
 
     @Test
     void nothingDroppedGivesExactlyTheUnprunedLogits() throws Exception {
+        checkNothingDropped(model);
+    }
+
+    /** phi-2 (pre-scaled Q, partial NEOX RoPE, parallel block) and phi-3 (fused QKV) through the same hook. */
+    @Test
+    void phiBlocksArePrunedThroughTheSameHook() throws Exception {
+        for (Architecture arch : new Architecture[] {Architecture.PHI2, Architecture.PHI3}) {
+            Path phi = dir.resolve("fastv-" + arch.ggufName + ".gguf");
+            RandomModel.write(DIMS.as(arch), GgmlType.F32, 9, phi);
+            checkNothingDropped(phi);
+            try (CausalLM lm = CausalLM.open(phi); Session s = lm.newSession(options(5, new FastV(1, 0.5)))) {
+                FastVPruning.Result result = FastVPruning.prefill((DecoderSession) s, (Decoder) lm, prompt(), new FastV(1, 0.5));
+                assertThat(result.droppedRows()).hasSize(IMAGE_ROWS / 2);
+                assertThat(Arrays.stream(result.droppedRows()).boxed().toList())
+                        .allMatch(r -> r >= BEFORE.length && r < BEFORE.length + IMAGE_ROWS);
+                float[] next = s.forward(Input.tokens(DECODED), Session.Logits.LAST);
+                assertThat(next).hasSize(DIMS.vocab());
+                for (float value : next) {
+                    assertThat(value).isFinite();
+                }
+            }
+        }
+    }
+
+    private static void checkNothingDropped(Path model) throws Exception {
         try (CausalLM lm = CausalLM.open(model);
              Session pruned = lm.newSession(options(7, new FastV(2, 0)));
              Session full = lm.newSession(options(7, null))) {
             Decoder decoder = (Decoder) lm;
-            int e = DIMS.embd();
+            int e = lm.embeddingLength();
             int n = BEFORE.length + IMAGE_ROWS + AFTER.length;
             float[] rows = new float[n * e];
             for (int t = 0; t < BEFORE.length; t++) {
