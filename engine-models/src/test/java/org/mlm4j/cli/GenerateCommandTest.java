@@ -43,6 +43,25 @@ class GenerateCommandTest {
         assertThat(r.out()).isEqualTo(Files.readString(TestData.path("expected/stories260K.llama2c-test_all.expected.txt")));
     }
 
+    /** The oracle prompt through the model's own tokenizer, then 16 greedy tokens, printed as llama.cpp prints them. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama_e128-Q8_0", "phi2_e128-Q8_0", "phi2_e128-F32"})
+    void greedyTextOfTheOracleModelsIsLlamaCpps(String model) throws Exception {
+        String manifest = Files.readString(TestData.path("oracle/text/manifests/" + model + ".json"));
+        Matcher prompt = Pattern.compile("\"prompt\":\\s*\"([^\"]*)\"").matcher(manifest);
+        Matcher pieces = Pattern.compile("\"greedy_pieces_hex\":\\s*\\[([^\\]]*)]").matcher(manifest);
+        assertThat(prompt.find() && pieces.find()).isTrue();
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        expected.writeBytes(prompt.group(1).getBytes(StandardCharsets.UTF_8));
+        for (String hex : pieces.group(1).replaceAll("[\\s\"]", "").split(",")) {
+            expected.writeBytes(java.util.HexFormat.of().parseHex(hex));
+        }
+        CliRun r = CliRun.of("generate", "--model", TestData.path("oracle/text/models/" + model + ".gguf").toString(),
+                "--prompt", prompt.group(1), "--temp", "0", "-n", "16");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo(expected.toString(StandardCharsets.UTF_8));
+    }
+
     @Test
     void sameSeedSameText() {
         String[] args = {"generate", "--demo", "--prompt", "Lily", "-n", "30", "--seed", "7", "--temp", "1"};
