@@ -52,7 +52,7 @@ final class ChatCommand implements Command {
                   --system TEXT    a system message before the first turn
                   --template NAME  the chat format: %s
                                    (default: the model's tokenizer.chat_template, else by architecture)
-                  -n N             tokens per answer at most (default 256)
+                  -n N             tokens per answer at most (default 256; -1: no limit)
                   --mmproj P.gguf  a vision encoder + projector for /image (llama.cpp mmproj GGUF)
                   --vision-preset pytorch|llamacpp, --vision-attention A, --image-tokens N
                                    (see mlm4j generate --help)
@@ -66,7 +66,7 @@ final class ChatCommand implements Command {
         ModelOptions model = ModelOptions.readModelOrDemo(options);
         String system = options.string("system", null);
         String templateName = options.string("template", null);
-        int maxTokens = options.integer("n", 256);
+        int maxTokens = SamplingOptions.maxTokens(options, 256);
         SamplingParams sampling = SamplingOptions.read(options);
         ImageOptions vision = ImageOptions.read(options);
         if (!vision.images().isEmpty()) {

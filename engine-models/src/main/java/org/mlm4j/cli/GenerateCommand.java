@@ -35,7 +35,7 @@ final class GenerateCommand implements Command {
 
                   --prompt TEXT   the text to continue (special-token texts become their tokens; BOS is
                                   added when the model asks for it)
-                  -n N            tokens to generate at most (default 128)
+                  -n N            tokens to generate at most (default 128; -1: until the end of the context)
                   --demo          use the bundled stories260K model (tiny stories) instead of --model
 
                 Images (multimodal models such as MobileVLM and LLaVA-1.5):
@@ -61,7 +61,7 @@ final class GenerateCommand implements Command {
     public int run(Options options, PrintStream out, PrintStream err) throws Exception {
         ModelOptions model = ModelOptions.readModelOrDemo(options);
         String prompt = options.requiredString("prompt");
-        int maxTokens = options.integer("n", 128);
+        int maxTokens = SamplingOptions.maxTokens(options, 128);
         var sampling = SamplingOptions.read(options);
         ImageOptions vision = ImageOptions.read(options);
         if (vision.mmproj() != null && vision.images().isEmpty()) {

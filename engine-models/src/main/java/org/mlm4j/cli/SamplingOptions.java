@@ -18,6 +18,15 @@ final class SamplingOptions {
     private SamplingOptions() {
     }
 
+    /** {@code -n N}: at most N tokens; -1 (as llama.cpp) means no limit but the context. */
+    static int maxTokens(Options options, int defaultValue) {
+        int n = options.integer("n", defaultValue);
+        if (n < -1) {
+            throw new UsageException("-n takes a count >= 0, or -1 for no limit");
+        }
+        return n == -1 ? Integer.MAX_VALUE : n;
+    }
+
     static SamplingParams read(Options options) {
         String seedText = options.string("seed", null);
         long seed;
