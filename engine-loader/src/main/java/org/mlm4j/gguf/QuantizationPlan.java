@@ -31,9 +31,14 @@ import java.util.regex.Pattern;
  * gives up on those) kept as they are.
  */
 public final class QuantizationPlan {
-    /** llama-quantize's options that change the choice. {@code null} types mean "choose". */
-    public record Settings(boolean pure, GgmlType outputType, GgmlType tokenEmbeddingType, boolean allowRequantize) {
-        public static final Settings DEFAULT = new Settings(false, null, null, false);
+    /**
+     * llama-quantize's options that change the choice: {@code --pure}, {@code --output-tensor-type},
+     * {@code --token-embedding-type} ({@code null}: choose), {@code --allow-requantize} and
+     * {@code --leave-output-tensor} (output.weight copied as it is).
+     */
+    public record Settings(boolean pure, GgmlType outputType, GgmlType tokenEmbeddingType, boolean allowRequantize,
+                           boolean leaveOutputTensor) {
+        public static final Settings DEFAULT = new Settings(false, null, null, false, false);
     }
 
     /** One tensor: its type in the input and in the output ({@code from == to}: copied as it is). */
@@ -111,7 +116,7 @@ public final class QuantizationPlan {
     /** llama-quantize's filter: which tensors take the file's types at all. */
     private static boolean isConvertible(Tensor t, Settings settings) {
         String name = t.name();
-        if (!name.endsWith("weight") || t.rank() < 2) {
+        if (!name.endsWith("weight") || t.rank() < 2 || (settings.leaveOutputTensor() && name.equals("output.weight"))) {
             return false;
         }
         for (String part : KEEP_PARTS) {

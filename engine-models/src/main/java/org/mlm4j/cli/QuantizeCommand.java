@@ -32,7 +32,8 @@ final class QuantizeCommand implements Command {
     public String help() {
         return """
                 usage: mlm4j quantize IN.gguf OUT.gguf TYPE [--pure] [--output-tensor-type T]
-                                      [--token-embedding-type T] [--allow-requantize] [--verbose]
+                                      [--token-embedding-type T] [--allow-requantize]
+                                      [--leave-output-tensor] [--verbose]
 
                 Converts the weights of IN (f32, f16 or bf16) to TYPE and writes OUT, choosing each
                 tensor's type as llama.cpp's llama-quantize does without an importance matrix, with
@@ -45,6 +46,7 @@ final class QuantizeCommand implements Command {
                   --output-tensor-type T    type of output.weight (f16, q8_0, q6_k, ...)
                   --token-embedding-type T  type of token_embd.weight
                   --allow-requantize        accept already-quantized inputs (loses precision)
+                  --leave-output-tensor     copy output.weight as it is
                   --verbose                 the type chosen for every tensor
                 """.formatted(String.join(", ", java.util.Arrays.stream(FileType.values())
                         .map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).toList()));
@@ -54,6 +56,7 @@ final class QuantizeCommand implements Command {
     public int run(Options options, PrintStream out, PrintStream err) throws Exception {
         boolean pure = options.flag("pure");
         boolean allowRequantize = options.flag("allow-requantize");
+        boolean leaveOutput = options.flag("leave-output-tensor");
         boolean verbose = options.flag("verbose");
         GgmlType outputType = tensorType(options, "output-tensor-type");
         GgmlType embeddingType = tensorType(options, "token-embedding-type");
@@ -76,7 +79,7 @@ final class QuantizeCommand implements Command {
         long t0 = System.nanoTime();
         try (GgufFile in = GgufFile.open(input)) {
             QuantizationPlan plan = QuantizationPlan.of(in, fileType,
-                    new QuantizationPlan.Settings(pure, outputType, embeddingType, allowRequantize));
+                    new QuantizationPlan.Settings(pure, outputType, embeddingType, allowRequantize, leaveOutput));
             if (verbose) {
                 for (QuantizationPlan.Entry e : plan.entries()) {
                     err.printf("%-40s %-6s -> %s%n", e.name(), e.from().ggmlName(), e.to().ggmlName());

@@ -91,6 +91,21 @@ class QuantizationPlanTest {
     }
 
     @Test
+    void phi2sFusedQkvGetsOneStepMoreInTheMMixes() throws Exception {
+        Path file = dir.resolve("phi2-256.gguf");
+        RandomModel.write(new RandomModel.Dims("test-phi2-256", Architecture.PHI2, 256, 8, 512, 8, 8, 512, 256, 32), F32, 1, file);
+        try (GgufFile f = GgufFile.open(file)) {
+            Map<String, GgmlType> q4km = QuantizationPlan.of(f, FileType.Q4_K_M, QuantizationPlan.Settings.DEFAULT).types();
+            Map<String, GgmlType> q5km = QuantizationPlan.of(f, FileType.Q5_K_M, QuantizationPlan.Settings.DEFAULT).types();
+            for (int i = 0; i < 8; i++) {
+                assertThat(q4km).containsEntry("blk." + i + ".attn_qkv.weight", Q5_K).containsEntry("blk." + i + ".attn_qkv.bias", F32)
+                        .containsEntry("blk." + i + ".ffn_down.weight", MORE_BITS.contains(i) ? Q6_K : Q4_K);
+                assertThat(q5km).containsEntry("blk." + i + ".attn_qkv.weight", Q6_K);
+            }
+        }
+    }
+
+    @Test
     void rowsThatAreNotWholeSuperBlocksFallBack() throws Exception {
         Map<String, GgmlType> plan = plan(320, FileType.Q4_K_M, QuantizationPlan.Settings.DEFAULT);
         for (int i = 0; i < 8; i++) {
@@ -102,11 +117,13 @@ class QuantizationPlanTest {
 
     @Test
     void pureAndOverrides() throws Exception {
-        Map<String, GgmlType> pure = plan(512, FileType.Q4_K_M, new QuantizationPlan.Settings(true, null, GgmlType.Q8_0, false));
+        Map<String, GgmlType> pure = plan(512, FileType.Q4_K_M, new QuantizationPlan.Settings(true, null, GgmlType.Q8_0, false, false));
         assertThat(pure).containsEntry("blk.0.attn_v.weight", Q4_K).containsEntry("blk.0.ffn_down.weight", Q4_K)
                 .containsEntry("output.weight", Q4_K).containsEntry("token_embd.weight", Q8_0).containsEntry("output_norm.weight", F32);
-        Map<String, GgmlType> q8 = plan(512, FileType.Q8_0, new QuantizationPlan.Settings(false, GgmlType.F16, null, false));
+        Map<String, GgmlType> q8 = plan(512, FileType.Q8_0, new QuantizationPlan.Settings(false, GgmlType.F16, null, false, false));
         assertThat(q8).containsEntry("output.weight", GgmlType.F16).containsEntry("blk.0.ffn_down.weight", Q8_0);
+        Map<String, GgmlType> leave = plan(512, FileType.Q4_K_M, new QuantizationPlan.Settings(false, null, null, false, true));
+        assertThat(leave).containsEntry("output.weight", F32).containsEntry("blk.0.ffn_down.weight", Q6_K);
     }
 
     @Test
@@ -123,7 +140,7 @@ class QuantizationPlanTest {
             assertThat(plan.keySet()).containsExactly("token_embd.weight", "blk.2.attn_norm.weight",
                     "blk.2.attn_v.weight", "blk.10.attn_v.weight");
             assertThat(plan).containsEntry("token_embd.weight", Q6_K).containsEntry("blk.2.attn_v.weight", GgmlType.Q4_0);
-            assertThatThrownBy(() -> QuantizationPlan.of(f, FileType.Q4_K_M, new QuantizationPlan.Settings(false, null, GgmlType.IQ4_NL, false)))
+            assertThatThrownBy(() -> QuantizationPlan.of(f, FileType.Q4_K_M, new QuantizationPlan.Settings(false, null, GgmlType.IQ4_NL, false, false)))
                     .hasMessageContaining("token_embd.weight").hasMessageContaining("iq4_nl");
         }
     }
