@@ -74,6 +74,27 @@ class QuantizeCommandTest {
         }
     }
 
+    /** llama-quantize does not load mmproj files; the same rules apply, patch and position embeddings kept. */
+    @Test
+    void mmprojMatricesAreQuantized() throws Exception {
+        Path in = TestData.path("oracle/vision/models/mmproj-ldpv2-f32.gguf");
+        Path out = dir.resolve("mmproj-q8_0.gguf");
+
+        CliRun run = CliRun.of("quantize", in.toString(), out.toString(), "q8_0");
+
+        assertThat(run.code()).as(run.err()).isZero();
+        try (GgufFile source = GgufFile.open(in); GgufFile f = GgufFile.open(out)) {
+            assertThat(f.tensors().keySet()).containsExactlyInAnyOrderElementsOf(source.tensors().keySet());
+            for (Tensor t : f.tensors().values()) {
+                Tensor s = source.tensor(t.name());
+                boolean matrix = t.rank() >= 2 && t.name().endsWith(".weight") && t.ne(0) % 32 == 0
+                        && !t.name().contains("patch_embd") && !t.name().contains("position_embd");
+                assertThat(t.type()).as(t.name()).isEqualTo(matrix ? GgmlType.Q8_0 : s.type());
+            }
+            assertThat(f.tensor("v.blk.0.attn_v.weight").type()).isEqualTo(GgmlType.Q8_0);
+        }
+    }
+
     @Test
     void overridesAndPureTypes() throws Exception {
         Path in = TestData.path(MODELS + "llama_e128-F32.gguf");
@@ -92,15 +113,17 @@ class QuantizeCommandTest {
         }
     }
 
-    @Test
-    void f16FileType() throws Exception {
-        Path out = dir.resolve("f16.gguf");
+    /** The oracle's F32 and F16 files hold the same values (README there), so each converts into the other. */
+    @ParameterizedTest
+    @CsvSource({"llama_e128-F32, f16, llama_e128-F16, 1", "llama_e128-F16, f32, llama_e128-F32, 0"})
+    void floatFileTypes(String input, String type, String expected, long fileType) throws Exception {
+        Path out = dir.resolve(type + ".gguf");
 
-        CliRun run = CliRun.of("quantize", TestData.path(MODELS + "llama_e128-F32.gguf").toString(), out.toString(), "f16");
+        CliRun run = CliRun.of("quantize", TestData.path(MODELS + input + ".gguf").toString(), out.toString(), type);
 
         assertThat(run.code()).as(run.err()).isZero();
-        try (GgufFile mine = GgufFile.open(out); GgufFile convert = GgufFile.open(TestData.path(MODELS + "llama_e128-F16.gguf"))) {
-            assertThat(mine.metadata().getLong("general.file_type")).isEqualTo(1);
+        try (GgufFile mine = GgufFile.open(out); GgufFile convert = GgufFile.open(TestData.path(MODELS + expected + ".gguf"))) {
+            assertThat(mine.metadata().getLong("general.file_type")).isEqualTo(fileType);
             for (Tensor t : convert.tensors().values()) {
                 assertThat(mine.tensor(t.name()).type()).as(t.name()).isEqualTo(t.type());
                 assertThat(mine.tensor(t.name()).data().mismatch(t.data())).as(t.name()).isEqualTo(-1L);
