@@ -35,6 +35,9 @@ public final class RandomModel {
                 new Dims("phi-2", Architecture.PHI2, 2560, 32, 10240, 32, 32, 51200, 2048, 32),
                 new Dims("phi-3-mini", Architecture.PHI3, 3072, 32, 8192, 32, 32, 32064, 4096, 96),
                 new Dims("tiny", Architecture.LLAMA, 64, 2, 192, 8, 4, 512, 256, 8),
+                // about mamba-130m's parameter count with its vocabulary, to set a KV cache's growth
+                // beside Mamba's flat state (bench model -d)
+                new Dims("llama-130m", Architecture.LLAMA, 768, 12, 1536, 12, 12, 50280, 16384, 64),
                 // n_embd of the oracle LDPv2 mmproj (testdata/oracle/vision), for the multimodal path
                 new Dims("vision-256", Architecture.LLAMA, 256, 8, 768, 8, 8, 2048, 1024, 32));
 
