@@ -84,7 +84,7 @@ final class KernelsBench implements Command {
                     "kernel", "type", "rows x cols", "batch", "thr", "best ms", "median", "GFLOP/s", "GB/s", "%bw");
         }
         for (Case c : cases(quick, simd)) {
-            Map<String, Object> r = measure(c, threads, quick ? 1.0 : 2.0, quick ? 0.8 : 2.0);
+            Map<String, Object> r = measure(c, threads, quick ? 1.5 : 3.0, quick ? 0.8 : 2.0);
             double gbs = (double) r.get("gb_per_s");
             r.put("bandwidth_fraction", gbs / bandwidth);
             results.add(r);
