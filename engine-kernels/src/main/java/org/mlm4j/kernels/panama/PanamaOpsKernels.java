@@ -19,6 +19,29 @@ import org.mlm4j.kernels.ScalarOpsKernels;
  * exactly.
  */
 final class PanamaOpsKernels extends ScalarOpsKernels {
+    /** Lane i takes lane i + w (mod lanes): the steps of {@link #laneSum}, w = 8, 4, 2, 1. */
+    private static final VectorShuffle<Float> FROM_8 = VectorShuffle.fromOp(F, i -> (i + 8) % F.length());
+    private static final VectorShuffle<Float> FROM_4 = VectorShuffle.fromOp(F, i -> (i + 4) % F.length());
+    private static final VectorShuffle<Float> FROM_2 = VectorShuffle.fromOp(F, i -> (i + 2) % F.length());
+    private static final VectorShuffle<Float> FROM_1 = VectorShuffle.fromOp(F, i -> (i + 1) % F.length());
+
+    /**
+     * Σ lanes in {@link Lanes#sum(float[], int)}'s fixed pairwise order (lane i += lane i + w for
+     * halving w), but in registers: exact lane operations, so the same bits compiled or interpreted,
+     * without a store and a scalar loop per dot product.
+     */
+    static float laneSum(FloatVector v) {
+        int lanes = F.length();
+        if (lanes >= 16) {
+            v = v.add(v.rearrange(FROM_8));
+        }
+        if (lanes >= 8) {
+            v = v.add(v.rearrange(FROM_4));
+        }
+        v = v.add(v.rearrange(FROM_2));
+        return v.add(v.rearrange(FROM_1)).lane(0);
+    }
+
     /** Swaps the floats of each adjacent pair: lane 2i ↔ 2i+1 (NORMAL RoPE). */
     private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(F, i -> i ^ 1);
 
@@ -116,13 +139,13 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
         for (i = 0; i < bound; i += F.length()) {
             FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, o + i).sub(m));
             e.intoArray(x, o + i);
-            sum += Lanes.sum(e);
+            sum += laneSum(e);
         }
         if (i < n) {
             VectorMask<Float> tail = F.indexInRange(i, n);
             FloatVector e = FloatVector.zero(F).blend(VectorMath.exp(FloatVector.fromArray(F, x, o + i, tail).sub(m)), tail);
             e.intoArray(x, o + i, tail);
-            sum += Lanes.sum(e);
+            sum += laneSum(e);
         }
         scaleInPlace(x, o, n, (float) (1.0 / sum));
     }
@@ -144,7 +167,7 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float sum = Lanes.sum(acc);
+        float sum = laneSum(acc);
         for (; i < n; i++) {
             sum = Math.fma(a[ao + i], b[bo + i], sum);
         }
