@@ -41,51 +41,11 @@ class AttentionKernelsTest {
         return x;
     }
 
-    /** Softmax attention in double over q, k, v given as float rows; KV head of query head h = h / (nHeads/nKv). */
+    /** Softmax attention in double; causal with an optional sliding window, or over everything. */
     private static double[] naive(float[] q, int nTokens, int nHeads, int firstPosition, float[] k, float[] v,
                                   int length, int nKv, int headDim, boolean causal, int window, float scale) {
-        double[] out = new double[nTokens * nHeads * headDim];
-        int perKv = nHeads / nKv;
-        for (int t = 0; t < nTokens; t++) {
-            int pos = firstPosition + t;
-            for (int h = 0; h < nHeads; h++) {
-                int j = h / perKv;
-                double[] s = new double[length];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int p = 0; p < length; p++) {
-                    boolean visible = !causal || (p <= pos && (window == 0 || pos - p < window));
-                    if (!visible) {
-                        s[p] = Double.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    double dot = 0;
-                    for (int d = 0; d < headDim; d++) {
-                        dot += (double) q[(t * nHeads + h) * headDim + d] * k[(p * nKv + j) * headDim + d];
-                    }
-                    s[p] = dot * scale;
-                    max = Math.max(max, s[p]);
-                }
-                double sum = 0;
-                for (int p = 0; p < length; p++) {
-                    s[p] = Math.exp(s[p] - max);
-                    sum += s[p];
-                }
-                for (int p = 0; p < length; p++) {
-                    for (int d = 0; d < headDim; d++) {
-                        out[(t * nHeads + h) * headDim + d] += s[p] / sum * v[(p * nKv + j) * headDim + d];
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    private static float[] roundedToF16(float[] x) {
-        float[] r = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            r[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
-        }
-        return r;
+        return NaiveAttention.softmax(q, nTokens, nHeads, firstPosition, k, v, length, nKv, headDim,
+                (pos, p) -> !causal || (p <= pos && (window == 0 || pos - p < window)) ? 1 : 0, scale);
     }
 
     private void checkAgainstNaive(AttentionKernels kernels, KvBuffer.Type type, int nHeads, int nKv, int headDim,
@@ -101,7 +61,7 @@ class AttentionKernelsTest {
         kernels.attention(q, 0, nHeads * headDim, nTokens, nHeads, first, kv, mask, scale, out, 0, nHeads * headDim);
         boolean f16 = type == KvBuffer.Type.F16;
         double[] expected = f16
-                ? naive(roundedToF16(q), nTokens, nHeads, first, roundedToF16(k), roundedToF16(v), length, nKv, headDim,
+                ? naive(NaiveAttention.roundedToF16(q), nTokens, nHeads, first, NaiveAttention.roundedToF16(k), NaiveAttention.roundedToF16(v), length, nKv, headDim,
                         mask.causal(), mask.window(), scale)
                 : naive(q, nTokens, nHeads, first, k, v, length, nKv, headDim, mask.causal(), mask.window(), scale);
         double tolerance = f16 ? F16_TOLERANCE : F32_TOLERANCE;

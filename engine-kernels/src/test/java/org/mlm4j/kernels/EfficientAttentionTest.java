@@ -56,50 +56,6 @@ class EfficientAttentionTest {
         };
     }
 
-    /** Softmax attention in double over the visible keys; KV head of query head h = h / (nHeads / nKv). */
-    private static double[] naiveSoftmax(float[] q, int nTokens, int nHeads, int firstPosition, float[] k, float[] v,
-                                         int length, int nKv, int d, IntBinaryOperator visible, float scale) {
-        double[] out = new double[nTokens * nHeads * d];
-        for (int t = 0; t < nTokens; t++) {
-            for (int h = 0; h < nHeads; h++) {
-                int j = h / (nHeads / nKv);
-                double[] s = new double[length];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int p = 0; p < length; p++) {
-                    if (visible.applyAsInt(firstPosition + t, p) == 0) {
-                        s[p] = Double.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    double dot = 0;
-                    for (int i = 0; i < d; i++) {
-                        dot += (double) q[(t * nHeads + h) * d + i] * k[(p * nKv + j) * d + i];
-                    }
-                    s[p] = dot * scale;
-                    max = Math.max(max, s[p]);
-                }
-                double sum = 0;
-                for (int p = 0; p < length; p++) {
-                    s[p] = Math.exp(s[p] - max);
-                    sum += s[p];
-                }
-                for (int p = 0; p < length; p++) {
-                    for (int i = 0; i < d; i++) {
-                        out[(t * nHeads + h) * d + i] += s[p] / sum * v[(p * nKv + j) * d + i];
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    private static float[] roundedToF16(float[] x) {
-        float[] r = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            r[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
-        }
-        return r;
-    }
-
     /** One random problem: q of nTokens at the end of a cache of length positions. */
     private record Problem(float[] q, float[] k, float[] v, int nTokens, int nHeads, int nKv, int d, int length) {
         int first(boolean causal) {
@@ -123,9 +79,9 @@ class EfficientAttentionTest {
         float scale = (float) (1 / Math.sqrt(pr.d));
         int first = pr.first(mask.causal());
         double[] expected = f16
-                ? naiveSoftmax(roundedToF16(pr.q), pr.nTokens, pr.nHeads, first, roundedToF16(pr.k), roundedToF16(pr.v),
+                ? NaiveAttention.softmax(NaiveAttention.roundedToF16(pr.q), pr.nTokens, pr.nHeads, first, NaiveAttention.roundedToF16(pr.k), NaiveAttention.roundedToF16(pr.v),
                         pr.length, pr.nKv, pr.d, visible, scale)
-                : naiveSoftmax(pr.q, pr.nTokens, pr.nHeads, first, pr.k, pr.v, pr.length, pr.nKv, pr.d, visible, scale);
+                : NaiveAttention.softmax(pr.q, pr.nTokens, pr.nHeads, first, pr.k, pr.v, pr.length, pr.nKv, pr.d, visible, scale);
         int width = pr.nHeads * pr.d;
         for (AttentionKernels kernels : KERNELS) {
             float[] out = new float[pr.nTokens * width];
@@ -206,7 +162,7 @@ class EfficientAttentionTest {
         float scale = 0.35f;
         for (AttentionMask mask : new AttentionMask[] {AttentionMask.slidingWindow(9, 3), AttentionMask.blockSparse(true, 8, 3)}) {
             IntBinaryOperator visible = mask.sinks() > 0 ? windowWithSinks(9, 3) : blocks(true, 8, 3);
-            double[] expected = naiveSoftmax(pr.q, 90, 4, 0, pr.k, pr.v, 90, 2, 8, visible, scale);
+            double[] expected = NaiveAttention.softmax(pr.q, 90, 4, 0, pr.k, pr.v, 90, 2, 8, visible, scale);
             for (AttentionKernels kernels : KERNELS) {
                 float[] out = new float[pr.q.length];
                 kernels.attention(pr.q, 0, 32, 90, 4, 0, pr.buffer(KvBuffer.Type.F32), mask, scale, out, 0, 32);
@@ -428,7 +384,7 @@ class EfficientAttentionTest {
         float[] k = randoms(length * d, 0.5);
         float[] v = randoms(length * d, 1);
         float scale = 0.25f;
-        double[] exact = naiveSoftmax(q, length, 1, 0, k, v, length, 1, d, (p, j) -> 1, scale);
+        double[] exact = NaiveAttention.softmax(q, length, 1, 0, k, v, length, 1, d, (p, j) -> 1, scale);
         KvBuffer kv = KvBuffer.allocate(KvBuffer.Type.F32, length, 1, d);
         kv.put(0, k, 0, v, 0, d, length);
         double previous = Double.MAX_VALUE;
