@@ -19,7 +19,9 @@ import java.util.Objects;
  *     ring cache of {@code S + W + maxBatch − 1} rows, so positions run past the context length;
  *     keys keep the absolute position RoPE gave them when written (docs/attention.md);</li>
  * <li>block: the block-sparse mask, causal as the model is;</li>
- * <li>linear: linear attention with the feature map, causal as the model is.</li>
+ * <li>linear: linear attention with the feature map, causal as the model is; a decoder's cache
+ *     carries its running sums ({@link LinearAttentionState}), so decode costs O(M·d) per token
+ *     and positions run past the context length.</li>
  * </ul>
  */
 public final class Attention {
@@ -58,22 +60,28 @@ public final class Attention {
 
     /**
      * Whether a session may run past its context length: true for a window, whose ring keeps
-     * only the sinks and the recent positions in fixed memory.
+     * only the sinks and the recent positions in fixed memory, and for linear attention, whose
+     * running sums hold every earlier position in fixed memory.
      */
     public boolean streams() {
-        return spec instanceof AttentionSpec.Window;
+        return spec instanceof AttentionSpec.Window || spec instanceof AttentionSpec.Linear;
     }
 
     /**
-     * One layer's K/V cache for a session of {@code contextLength} positions evaluated in batches
-     * of at most {@code maxBatch}: a ring of {@code S + W + maxBatch − 1} rows for a window
-     * (whatever the context length), a plain buffer of {@code contextLength} rows otherwise.
+     * One layer's K/V cache for a causal session of {@code contextLength} positions evaluated in
+     * batches of at most {@code maxBatch}: a ring of {@code S + W + maxBatch − 1} rows for a window
+     * and, for linear attention, the recurrent state with a ring of {@code maxBatch} rows for the
+     * batch ({@link KvBuffer#linear}), whatever the context length; a plain buffer of
+     * {@code contextLength} rows otherwise.
      */
     public KvBuffer newCache(KvBuffer.Type type, int contextLength, int maxBatch, int nKvHeads, int headDim) {
-        if (spec instanceof AttentionSpec.Window w) {
-            return KvBuffer.ring(type, w.sinks(), Math.addExact(w.window(), maxBatch - 1), nKvHeads, headDim);
-        }
-        return KvBuffer.allocate(type, contextLength, nKvHeads, headDim);
+        return switch (spec) {
+            case AttentionSpec.Window w ->
+                    KvBuffer.ring(type, w.sinks(), Math.addExact(w.window(), maxBatch - 1), nKvHeads, headDim);
+            case AttentionSpec.Linear l ->
+                    KvBuffer.linear(type, maxBatch, nKvHeads, headDim, l.features().features(headDim));
+            default -> KvBuffer.allocate(type, contextLength, nKvHeads, headDim);
+        };
     }
 
     /**

@@ -45,7 +45,10 @@ public interface AttentionKernels {
      * {@code p ≤ t} with {@code causal}, else over every stored position; KV head as in
      * {@link #attention}. Computed as running sums {@code S = Σ φ(k_p) v_pᵀ} (M×d) and
      * {@code z = Σ φ(k_p)} per KV head, so the cost is O((positions + queries)·M·d), not
-     * O(positions·queries·d). F16 buffers are read as their float values.
+     * O(positions·queries·d). F16 buffers are read as their float values. A {@link KvBuffer#linear}
+     * buffer carries the sums of the positions before {@code firstPosition} in its
+     * {@link LinearAttentionState}: only the batch's keys are read and added (causal only), so
+     * token-by-token decode computes what one prefill over all positions computes.
      */
     void linearAttention(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
                          KvBuffer kv, boolean causal, FeatureMap features, float scale,

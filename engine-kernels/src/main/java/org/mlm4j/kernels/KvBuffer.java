@@ -43,6 +43,8 @@ public final class KvBuffer {
     private int length;
     /** Positions {@code sinks … oldest − 1} have been overwritten (a ring that wrapped; else 0). */
     private int oldest;
+    /** Causal linear attention's running sums over every position before the batch ({@link #linear}), or null. */
+    private LinearAttentionState linearState;
 
     private KvBuffer(Type type, int nKvHeads, int headDim, int capacity, int positionStride, int headStride, boolean owned,
                      short[] keys16, short[] values16, float[] keys32, float[] values32,
@@ -81,6 +83,17 @@ public final class KvBuffer {
             throw new IllegalArgumentException("kv buffer: ring of " + ringSize + " with " + sinks + " sinks");
         }
         return owned(type, Math.addExact(sinks, ringSize), nKvHeads, headDim, sinks, ringSize);
+    }
+
+    /**
+     * A causal linear-attention cache: a {@link LinearAttentionState} of {@code features} per KV head
+     * holds every earlier position, and a ring of {@code maxBatch} rows only the batch being
+     * evaluated, whose keys the kernel folds into the state. Memory is fixed whatever the position.
+     */
+    public static KvBuffer linear(Type type, int maxBatch, int nKvHeads, int headDim, int features) {
+        KvBuffer buffer = ring(type, 0, maxBatch, nKvHeads, headDim);
+        buffer.linearState = new LinearAttentionState(nKvHeads, features, headDim);
+        return buffer;
     }
 
     private static KvBuffer owned(Type type, int capacity, int nKvHeads, int headDim, int sinks, int ringSize) {
@@ -155,12 +168,29 @@ public final class KvBuffer {
         }
     }
 
-    /** Forgets every position from {@code newLength} on (a session rewinding its context). */
+    /**
+     * Forgets every position from {@code newLength} on (a session rewinding its context). Positions
+     * a ring overwrote, or a linear state folded in, cannot be rewound into, only all forgotten
+     * ({@code newLength} 0).
+     */
     public void truncate(int newLength) {
-        if (!owned || newLength < 0 || newLength > length || newLength < oldest) {
+        boolean empty = newLength == 0;
+        if (!owned || newLength < 0 || newLength > length
+                || !empty && (newLength < oldest || linearState != null && newLength < linearState.folded())) {
             throw new IllegalArgumentException("kv buffer: cannot truncate " + length + " positions to " + newLength);
         }
         length = newLength;
+        if (empty) {
+            oldest = 0;
+            if (linearState != null) {
+                linearState.reset();
+            }
+        }
+    }
+
+    /** The running sums of a {@link #linear} cache, or null. */
+    public LinearAttentionState linearState() {
+        return linearState;
     }
 
     public Type type() {
@@ -195,10 +225,10 @@ public final class KvBuffer {
         return oldest;
     }
 
-    /** Bytes of key and value storage (the cache's memory, fixed at allocation). */
+    /** Bytes of key and value storage and of a linear state (the cache's memory, fixed at allocation). */
     public long storageBytes() {
         long elements = 2L * capacity * nKvHeads * headDim;
-        return type == Type.F16 ? 2 * elements : 4 * elements;
+        return (type == Type.F16 ? 2 * elements : 4 * elements) + (linearState == null ? 0 : linearState.storageBytes());
     }
 
     private int slot(int position) {

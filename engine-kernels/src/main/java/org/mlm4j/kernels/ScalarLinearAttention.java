@@ -7,6 +7,10 @@ import java.util.Arrays;
  * Vector API version. Per KV head, the running sums {@code S = Σ φ(k)vᵀ} (M×d) and
  * {@code z = Σ φ(k)} take the keys in position order; a query reads {@code φ(q)ᵀS / φ(q)ᵀz}.
  *
+ * <p>The sums live in a {@link LinearAttentionState}: the buffer's own ({@link KvBuffer#linear}),
+ * which carries them from call to call so only the batch's keys are added, or a fresh one that
+ * takes every stored key.
+ *
  * <p>FAVOR+ features are exponentials, so they are kept relative to a stabiliser: a query's
  * {@code φ(q)} is divided by its largest feature; S and z hold {@code exp(−c)} times the true sums,
  * c the largest key feature logit seen so far, and are rescaled when c grows (as the online
@@ -19,19 +23,19 @@ final class ScalarLinearAttention {
     static void attend(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
                        KvBuffer kv, boolean causal, FeatureMap features, float scale,
                        float[] out, int outOffset, int outStride) {
-        AttentionShapes.check(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv,
-                causal ? AttentionMask.CAUSAL : AttentionMask.NONE, out, outOffset, outStride);
         int headDim = kv.headDim();
         int m = features.features(headDim);
+        LinearAttentionState state = LinearAttentionState.forCall(q, qOffset, qStride, nTokens, nHeads, firstPosition,
+                kv, causal, m, out, outOffset, outStride);
         int group = nHeads / kv.nKvHeads();
         float[] phi = new float[m];
         float[] key = new float[headDim];
         float[] value = new float[headDim];
         for (int kvHead = 0; kvHead < kv.nKvHeads(); kvHead++) {
-            float[] state = new float[m * headDim];
-            float[] normaliser = new float[m];
-            float stabiliser = Float.NEGATIVE_INFINITY;
-            int added = 0;
+            float[] sums = state.sums(kvHead);
+            float[] normaliser = state.normaliser(kvHead);
+            float stabiliser = state.stabiliser(kvHead);
+            int added = state.folded();
             for (int t = 0; t < nTokens; t++) {
                 int keysEnd = causal ? firstPosition + t + 1 : kv.length();
                 for (; added < keysEnd; added++) {
@@ -41,8 +45,8 @@ final class ScalarLinearAttention {
                     float c = Math.max(stabiliser, logitMax);
                     if (c != stabiliser && stabiliser != Float.NEGATIVE_INFINITY) {
                         float rescale = (float) Math.exp(stabiliser - c);
-                        for (int i = 0; i < state.length; i++) {
-                            state[i] *= rescale;
+                        for (int i = 0; i < sums.length; i++) {
+                            sums[i] *= rescale;
                         }
                         for (int i = 0; i < m; i++) {
                             normaliser[i] *= rescale;
@@ -53,7 +57,7 @@ final class ScalarLinearAttention {
                     for (int i = 0; i < m; i++) {
                         normaliser[i] += phi[i];
                         for (int d = 0; d < headDim; d++) {
-                            state[i * headDim + d] += phi[i] * value[d];
+                            sums[i * headDim + d] += phi[i] * value[d];
                         }
                     }
                 }
@@ -66,7 +70,7 @@ final class ScalarLinearAttention {
                     for (int i = 0; i < m; i++) {
                         denominator += phi[i] * normaliser[i];
                         for (int d = 0; d < headDim; d++) {
-                            out[o + d] += phi[i] * state[i * headDim + d];
+                            out[o + d] += phi[i] * sums[i * headDim + d];
                         }
                     }
                     float inv = 1f / denominator;
@@ -75,6 +79,10 @@ final class ScalarLinearAttention {
                     }
                 }
             }
+            state.setStabiliser(kvHead, stabiliser);
+        }
+        if (causal) {
+            state.foldedTo(firstPosition + nTokens);
         }
     }
 }

@@ -375,6 +375,70 @@ class EfficientAttentionTest {
         }
     }
 
+    /**
+     * A {@link KvBuffer#linear} cache as a decoder drives it: a prompt in batches of at most
+     * {@code maxBatch}, then one token per call, each call putting its K/V and attending at its
+     * positions. Returns the outputs of every position.
+     */
+    private static float[] carried(AttentionKernels kernels, Problem pr, KvBuffer kv, int prompt, int maxBatch,
+                                   FeatureMap map, float scale) {
+        int width = pr.nHeads * pr.d;
+        int kvWidth = pr.nKv * pr.d;
+        float[] out = new float[pr.length * width];
+        for (int position = 0; position < pr.length; ) {
+            int n = position < prompt ? Math.min(maxBatch, prompt - position) : 1;
+            kv.put(position, pr.k, position * kvWidth, pr.v, position * kvWidth, kvWidth, n);
+            kernels.linearAttention(pr.q, position * width, width, n, pr.nHeads, position, kv, true, map, scale,
+                    out, position * width, width);
+            position += n;
+        }
+        return out;
+    }
+
+    @Test
+    void carriedLinearStateDecodesTokenByTokenAsOnePrefill() {
+        int maxBatch = 4;
+        for (KvBuffer.Type type : KvBuffer.Type.values()) {
+            for (FeatureMap map : new FeatureMap[] {FeatureMap.ELU_PLUS_ONE, FeatureMap.favor(24), FeatureMap.favor(7)}) {
+                for (int[] shape : new int[][] {{6, 2, 16, 45}, {4, 4, 33, 30}, {8, 1, 8, 21}}) {
+                    int length = shape[3];
+                    Problem pr = problem(length, shape[0], shape[1], shape[2], length);
+                    float scale = (float) (1 / Math.sqrt(pr.d));
+                    int width = pr.nHeads * pr.d;
+                    double[] naive = naiveLinear(pr.q, length, pr.nHeads, 0, pr.k, pr.v, length, pr.nKv, pr.d, true, map, scale);
+                    for (AttentionKernels kernels : KERNELS) {
+                        String what = map + " " + type + " " + kernels.getClass().getSimpleName();
+                        float[] prefill = new float[length * width];
+                        kernels.linearAttention(pr.q, 0, width, length, pr.nHeads, 0, pr.buffer(type), true, map, scale,
+                                prefill, 0, width);
+                        KvBuffer kv = KvBuffer.linear(type, maxBatch, pr.nKv, pr.d, map.features(pr.d));
+                        long bytes = kv.storageBytes();
+                        float[] decoded = carried(kernels, pr, kv, 7, maxBatch, map, scale);
+                        assertThat(kv.linearState().folded()).isEqualTo(length);
+                        assertThat(kv.oldestStored()).isEqualTo(length - maxBatch);
+                        assertThat(kv.storageBytes()).as(what).isEqualTo(bytes);
+                        assertThat(decoded).as(what).containsExactly(prefill, within(1e-6f));
+                        if (type == KvBuffer.Type.F32) {
+                            for (int i = 0; i < decoded.length; i++) {
+                                assertThat((double) decoded[i]).as("%s [%d]", what, i).isCloseTo(naive[i], within(LINEAR_TOLERANCE));
+                            }
+                        }
+                        // the state follows its positions: no rewinding, no skipping, causal only; reset starts over
+                        float[] row = new float[width];
+                        assertThatThrownBy(() -> kernels.linearAttention(pr.q, 0, width, 1, pr.nHeads, length - 1, kv, true,
+                                map, scale, row, 0, width)).isInstanceOf(IllegalArgumentException.class);
+                        assertThatThrownBy(() -> kernels.linearAttention(pr.q, 0, width, 1, pr.nHeads, 0, kv, false,
+                                map, scale, row, 0, width)).isInstanceOf(IllegalArgumentException.class);
+                        assertThatThrownBy(() -> kv.truncate(length - 1)).isInstanceOf(IllegalArgumentException.class);
+                        kv.truncate(0);
+                        assertThat(carried(kernels, pr, kv, length, maxBatch, map, scale)).as(what)
+                                .containsExactly(prefill, within(1e-6f));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void favorApproximatesSoftmaxAttentionBetterWithMoreFeatures() {
         // small logits (|scale·q·k| ≲ 1), where positive random features are accurate

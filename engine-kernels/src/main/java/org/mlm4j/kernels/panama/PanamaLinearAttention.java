@@ -3,17 +3,17 @@ package org.mlm4j.kernels.panama;
 import static org.mlm4j.kernels.panama.VectorConstants.F;
 
 import jdk.incubator.vector.FloatVector;
-import org.mlm4j.kernels.AttentionMask;
-import org.mlm4j.kernels.AttentionShapes;
 import org.mlm4j.kernels.FeatureMap;
 import org.mlm4j.kernels.KvBuffer;
+import org.mlm4j.kernels.LinearAttentionState;
 import org.mlm4j.kernels.Parallel;
 
 /**
  * Vector API linear attention, the twin of {@code ScalarLinearAttention} (same running sums, same
  * FAVOR+ stabiliser): feature logits by FMA dot products against the projection rows, the state
  * update {@code S_i += φ_i·v} and the read-out {@code Σ_i φ_i·S_i} as FMA row updates. One task per
- * KV head on {@link Parallel}; its state is M×d + M floats.
+ * KV head on {@link Parallel}, updating that head's part of the {@link LinearAttentionState} (the
+ * buffer's carried one, or a fresh one per call).
  */
 final class PanamaLinearAttention {
     private PanamaLinearAttention() {
@@ -22,19 +22,22 @@ final class PanamaLinearAttention {
     static void attend(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
                        KvBuffer kv, boolean causal, FeatureMap features, float scale,
                        float[] out, int outOffset, int outStride) {
-        AttentionShapes.check(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv,
-                causal ? AttentionMask.CAUSAL : AttentionMask.NONE, out, outOffset, outStride);
+        LinearAttentionState state = LinearAttentionState.forCall(q, qOffset, qStride, nTokens, nHeads, firstPosition,
+                kv, causal, features.features(kv.headDim()), out, outOffset, outStride);
         Parallel.forRange(kv.nKvHeads(), 1, (start, end) -> {
             for (int kvHead = start; kvHead < end; kvHead++) {
                 head(q, qOffset, qStride, nTokens, nHeads, firstPosition, kv, causal, features, scale,
-                        out, outOffset, outStride, kvHead);
+                        out, outOffset, outStride, state, kvHead);
             }
         });
+        if (causal) {
+            state.foldedTo(firstPosition + nTokens);
+        }
     }
 
     private static void head(float[] q, int qOffset, int qStride, int nTokens, int nHeads, int firstPosition,
                              KvBuffer kv, boolean causal, FeatureMap features, float scale,
-                             float[] out, int outOffset, int outStride, int kvHead) {
+                             float[] out, int outOffset, int outStride, LinearAttentionState state, int kvHead) {
         int d = kv.headDim();
         int m = features.features(d);
         int group = nHeads / kv.nKvHeads();
@@ -42,10 +45,10 @@ final class PanamaLinearAttention {
         float[] omegaT = features instanceof FeatureMap.Favor favor ? transposed(favor.projection(d), m, d) : null;
         float[] key = new float[d];
         float[] value = new float[d];
-        float[] state = new float[m * d];
-        float[] normaliser = new float[m];
-        float stabiliser = Float.NEGATIVE_INFINITY;
-        int added = 0;
+        float[] sums = state.sums(kvHead);
+        float[] normaliser = state.normaliser(kvHead);
+        float stabiliser = state.stabiliser(kvHead);
+        int added = state.folded();
         for (int t = 0; t < nTokens; t++) {
             int keysEnd = causal ? firstPosition + t + 1 : kv.length();
             for (; added < keysEnd; added++) {
@@ -54,14 +57,14 @@ final class PanamaLinearAttention {
                 float c = Math.max(stabiliser, logits(features, omegaT, m, key, 0, d, scale, phi));
                 if (c != stabiliser && stabiliser != Float.NEGATIVE_INFINITY) {
                     float rescale = (float) Math.exp(stabiliser - c);
-                    PanamaOpsKernels.scaleInPlace(state, 0, state.length, rescale);
+                    PanamaOpsKernels.scaleInPlace(sums, 0, sums.length, rescale);
                     PanamaOpsKernels.scaleInPlace(normaliser, 0, m, rescale);
                 }
                 stabiliser = c;
                 features.exponentiate(phi, c);
                 PanamaOpsKernels.axpy(1f, phi, 0, normaliser, 0, m);
                 for (int i = 0; i < m; i++) {
-                    PanamaOpsKernels.axpy(phi[i], value, 0, state, i * d, d);
+                    PanamaOpsKernels.axpy(phi[i], value, 0, sums, i * d, d);
                 }
             }
             for (int h = kvHead * group; h < (kvHead + 1) * group; h++) {
@@ -69,11 +72,12 @@ final class PanamaLinearAttention {
                 int o = outOffset + t * outStride + h * d;
                 java.util.Arrays.fill(out, o, o + d, 0f);
                 for (int i = 0; i < m; i++) {
-                    PanamaOpsKernels.axpy(phi[i], state, i * d, out, o, d);
+                    PanamaOpsKernels.axpy(phi[i], sums, i * d, out, o, d);
                 }
                 PanamaOpsKernels.scaleInPlace(out, o, d, 1f / PanamaOpsKernels.dot(phi, 0, normaliser, 0, m));
             }
         }
+        state.setStabiliser(kvHead, stabiliser);
     }
 
     /**

@@ -10,8 +10,8 @@ import org.mlm4j.models.llm.SessionOptions.KvCacheType;
 /**
  * A conversation with a {@link Decoder}: one KV cache per block and the scratch rows of a batch.
  * Inputs longer than {@code maxBatch} are evaluated in consecutive batches. The session's
- * {@link Attention} sizes the caches: with a sliding window they are rings, and positions run past
- * the context length.
+ * {@link Attention} sizes the caches: with a sliding window they are rings, with linear attention
+ * running sums, and positions run past the context length.
  */
 final class DecoderSession implements Session {
     private final Decoder model;
@@ -36,8 +36,8 @@ final class DecoderSession implements Session {
                     c.headDim());
         }
         if (fastV != null && (activations.attention.streams() || c.slidingWindow() > 0)) {
-            throw new IllegalArgumentException("fastv: a sliding attention window would count kept tokens, not positions;"
-                    + " use exact attention with a model without a sliding window");
+            throw new IllegalArgumentException("fastv: a sliding attention window would count kept tokens, not positions,"
+                    + " and linear attention keeps no rows to score; use exact attention with a model without a sliding window");
         }
     }
 
@@ -50,7 +50,10 @@ final class DecoderSession implements Session {
         return position;
     }
 
-    /** The context length, or no limit when the attention streams (a sliding window over a ring cache). */
+    /**
+     * The context length, or no limit when the attention streams (a sliding window over a ring
+     * cache, linear attention's running sums).
+     */
     @Override
     public int contextLength() {
         return activations.attention.streams() ? Integer.MAX_VALUE : contextLength;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.mlm4j.kernels.AttentionSpec;
 import org.mlm4j.models.llm.SessionOptions.KvCacheType;
@@ -12,7 +13,8 @@ import org.mlm4j.testing.TestData;
 /**
  * The attention hook in the decoder, on the real stories260K (context 512): a sliding window with
  * sinks runs far past a small context in a fixed-size KV ring, and computes what the same window
- * over a cache that never wraps computes; the other approximations run through a session.
+ * over a cache that never wraps computes; linear attention does the same with its running sums;
+ * the other approximations run through a session.
  */
 class StreamingAttentionTest {
     private static final int CONTEXT = 32;
@@ -58,6 +60,42 @@ class StreamingAttentionTest {
             }
             try (Session exact = lm.newSession(new SessionOptions(CONTEXT, KvCacheType.F16, 1))) {
                 assertThatThrownBy(() -> decode(exact, lm.vocabSize(), CONTEXT + 1)).isInstanceOf(ContextFullException.class);
+            }
+        }
+    }
+
+    @Test
+    void linearAttentionCarriesItsStatePastTheContextInFixedMemory() throws Exception {
+        try (CausalLM lm = CausalLM.open(TestData.path("models/stories260K.gguf"))) {
+            int vocab = lm.vocabSize();
+            int[] tokens = new int[TOKENS];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = 1 + (i * 37) % 500;
+            }
+            for (String spec : new String[] {"linear:elu", "linear:favor:32"}) {
+                AttentionSpec linear = AttentionSpec.parse(spec);
+                float[] prefill;
+                try (Session wide = lm.newSession(new SessionOptions(512, KvCacheType.F16, 512).withAttention(linear))) {
+                    prefill = wide.forward(Input.tokens(tokens), Session.Logits.ALL);
+                }
+                try (Session s = lm.newSession(new SessionOptions(CONTEXT, KvCacheType.F16, 8).withAttention(linear))) {
+                    assertThat(s.contextLength()).as(spec).isEqualTo(Integer.MAX_VALUE);
+                    long bytes = s.stateBytes();
+                    float[] streamed = new float[TOKENS * vocab];
+                    // a 20-token prompt in batches of 8, then one token per call, far past the context of 32
+                    int prompt = 20;
+                    System.arraycopy(s.forward(Input.tokens(Arrays.copyOf(tokens, prompt)), Session.Logits.ALL),
+                            0, streamed, 0, prompt * vocab);
+                    for (int p = prompt; p < TOKENS; p++) {
+                        System.arraycopy(s.forward(Input.tokens(tokens[p]), Session.Logits.LAST), 0, streamed, p * vocab, vocab);
+                    }
+                    assertThat(s.position()).isEqualTo(TOKENS);
+                    assertThat(s.stateBytes()).as(spec).isEqualTo(bytes);
+                    assertThat(streamed).as(spec).containsExactly(prefill, within(1e-3f));
+                    s.reset();
+                    assertThat(s.forward(Input.tokens(tokens[0]), Session.Logits.LAST)).as(spec)
+                            .containsExactly(Arrays.copyOf(prefill, vocab), within(1e-3f));
+                }
             }
         }
     }
