@@ -70,8 +70,8 @@ public final class Attention {
     /**
      * One layer's K/V cache for a causal session of {@code contextLength} positions evaluated in
      * batches of at most {@code maxBatch}: a ring of {@code S + W + maxBatch − 1} rows for a window
-     * and, for linear attention, the recurrent state with a ring of {@code maxBatch} rows for the
-     * batch ({@link KvBuffer#linear}), whatever the context length; a plain buffer of
+     * and, for linear attention, its recurrent state and no rows ({@link KvBuffer#linear}),
+     * whatever the context length; a plain buffer of
      * {@code contextLength} rows otherwise.
      */
     public KvBuffer newCache(KvBuffer.Type type, int contextLength, int maxBatch, int nKvHeads, int headDim) {
@@ -79,7 +79,7 @@ public final class Attention {
             case AttentionSpec.Window w ->
                     KvBuffer.ring(type, w.sinks(), Math.addExact(w.window(), maxBatch - 1), nKvHeads, headDim);
             case AttentionSpec.Linear l ->
-                    KvBuffer.linear(type, maxBatch, nKvHeads, headDim, l.features().features(headDim));
+                    KvBuffer.linear(type, nKvHeads, headDim, l.features().features(headDim));
             default -> KvBuffer.allocate(type, contextLength, nKvHeads, headDim);
         };
     }

@@ -16,7 +16,8 @@ import java.util.Objects;
  * exist (the ViT's K and V straight out of their projections, possibly inside a fused QKV row).
  * Storage is addressed through {@link #keyOffset}/{@link #valueOffset}; {@link #ring} (StreamingLLM's
  * cache: attention sinks plus a sliding window) only changes the position→slot mapping, so the
- * positions stored grow without bound in fixed memory. Not thread-safe for writes; kernels read it
+ * positions stored grow without bound in fixed memory. {@link #linear} stores no rows at all: its
+ * running sums stand for every earlier position. Not thread-safe for writes; kernels read it
  * concurrently.
  */
 public final class KvBuffer {
@@ -45,6 +46,12 @@ public final class KvBuffer {
     private int oldest;
     /** Causal linear attention's running sums over every position before the batch ({@link #linear}), or null. */
     private LinearAttentionState linearState;
+    /** A linear cache's batch, positions {@code oldest … length − 1}: the caller's K and V rows, read in place. */
+    private float[] batchKeys;
+    private float[] batchValues;
+    private int batchKeysOffset;
+    private int batchValuesOffset;
+    private int batchStride;
 
     private KvBuffer(Type type, int nKvHeads, int headDim, int capacity, int positionStride, int headStride, boolean owned,
                      short[] keys16, short[] values16, float[] keys32, float[] values32,
@@ -86,12 +93,14 @@ public final class KvBuffer {
     }
 
     /**
-     * A causal linear-attention cache: a {@link LinearAttentionState} of {@code features} per KV head
-     * holds every earlier position, and a ring of {@code maxBatch} rows only the batch being
-     * evaluated, whose keys the kernel folds into the state. Memory is fixed whatever the position.
+     * A causal linear-attention cache that stores no rows: a {@link LinearAttentionState} of
+     * {@code features} per KV head holds every earlier position, and {@link #put} only lends it
+     * the batch's K and V rows, which the kernel reads (as {@code type} rounds them) and folds into
+     * the state. Memory is fixed whatever the position.
      */
-    public static KvBuffer linear(Type type, int maxBatch, int nKvHeads, int headDim, int features) {
-        KvBuffer buffer = ring(type, 0, maxBatch, nKvHeads, headDim);
+    public static KvBuffer linear(Type type, int nKvHeads, int headDim, int features) {
+        Objects.requireNonNull(type);
+        KvBuffer buffer = new KvBuffer(type, nKvHeads, headDim, 0, 0, 0, true, null, null, null, null, 0, 0, 0, 0, 0);
         buffer.linearState = new LinearAttentionState(nKvHeads, features, headDim);
         return buffer;
     }
@@ -135,11 +144,17 @@ public final class KvBuffer {
      * {@code nKvHeads·headDim} floats at stride {@code stride} in the source arrays (F16: rounded to
      * nearest even). Positions must follow on from {@link #length()} or overwrite earlier ones
      * still stored; afterwards {@code length() ≥ position + nTokens}. A ring takes at most
-     * {@code ringSize} positions per call.
+     * {@code ringSize} positions per call. A {@link #linear} cache keeps only references to the
+     * rows, positions following on from {@link #length()}: they must stay unchanged until the
+     * attention call that reads them.
      */
     public void put(int position, float[] k, int kOffset, float[] v, int vOffset, int stride, int nTokens) {
         if (!owned) {
             throw new UnsupportedOperationException("kv buffer: a wrapped view is read-only");
+        }
+        if (linearState != null) {
+            lendBatch(position, k, kOffset, v, vOffset, stride, nTokens);
+            return;
         }
         boolean fits = isRing() ? nTokens <= ringSize && (position < sinks || position >= oldest)
                 : position + nTokens <= capacity;
@@ -168,6 +183,22 @@ public final class KvBuffer {
         }
     }
 
+    private void lendBatch(int position, float[] k, int kOffset, float[] v, int vOffset, int stride, int nTokens) {
+        long last = (long) (nTokens - 1) * stride + (long) nKvHeads * headDim;
+        if (position != length || nTokens < 0 || stride < nKvHeads * headDim || kOffset < 0 || vOffset < 0
+                || nTokens > 0 && (kOffset + last > k.length || vOffset + last > v.length)) {
+            throw new IllegalArgumentException("kv buffer: a linear cache takes positions following on from " + length
+                    + ", got " + nTokens + " at " + position + " (rows of stride " + stride + ")");
+        }
+        batchKeys = k;
+        batchValues = v;
+        batchKeysOffset = kOffset;
+        batchValuesOffset = vOffset;
+        batchStride = stride;
+        oldest = position;
+        length = position + nTokens;
+    }
+
     /**
      * Forgets every position from {@code newLength} on (a session rewinding its context). Positions
      * a ring overwrote, or a linear state folded in, cannot be rewound into, only all forgotten
@@ -184,6 +215,8 @@ public final class KvBuffer {
             oldest = 0;
             if (linearState != null) {
                 linearState.reset();
+                batchKeys = null;
+                batchValues = null;
             }
         }
     }
@@ -232,6 +265,9 @@ public final class KvBuffer {
     }
 
     private int slot(int position) {
+        if (linearState != null) {
+            throw new UnsupportedOperationException("kv buffer: a linear cache stores no rows; read the batch by readKey/readValue");
+        }
         return ringSize == 0 || position < sinks ? position : sinks + (position - sinks) % ringSize;
     }
 
@@ -272,12 +308,33 @@ public final class KvBuffer {
 
     /** Key head {@code head} at {@code position} as floats into {@code dst}. */
     public void readKey(int position, int head, float[] dst, int dstOffset) {
+        if (linearState != null) {
+            readLent(batchKeys, batchKeysOffset, position, head, dst, dstOffset);
+            return;
+        }
         read(keys16, keys32, keyOffset(position, head), dst, dstOffset);
     }
 
     /** Value head {@code head} at {@code position} as floats into {@code dst}. */
     public void readValue(int position, int head, float[] dst, int dstOffset) {
+        if (linearState != null) {
+            readLent(batchValues, batchValuesOffset, position, head, dst, dstOffset);
+            return;
+        }
         read(values16, values32, valueOffset(position, head), dst, dstOffset);
+    }
+
+    /** A row of a {@link #linear} cache's lent batch, rounded as storing it as {@link #type()} would. */
+    private void readLent(float[] rows, int offset, int position, int head, float[] dst, int dstOffset) {
+        if (position < oldest || position >= length) {
+            throw new IllegalArgumentException("kv buffer: position " + position + " is not in the linear cache's batch "
+                    + oldest + ".." + (length - 1));
+        }
+        int src = offset + (position - oldest) * batchStride + head * headDim;
+        for (int i = 0; i < headDim; i++) {
+            float x = rows[src + i];
+            dst[dstOffset + i] = type == Type.F16 ? Float.float16ToFloat(Float.floatToFloat16(x)) : x;
+        }
     }
 
     private void read(short[] f16, float[] f32, int offset, float[] dst, int dstOffset) {

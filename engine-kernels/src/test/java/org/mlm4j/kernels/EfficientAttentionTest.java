@@ -411,11 +411,12 @@ class EfficientAttentionTest {
                         float[] prefill = new float[length * width];
                         kernels.linearAttention(pr.q, 0, width, length, pr.nHeads, 0, pr.buffer(type), true, map, scale,
                                 prefill, 0, width);
-                        KvBuffer kv = KvBuffer.linear(type, maxBatch, pr.nKv, pr.d, map.features(pr.d));
+                        KvBuffer kv = KvBuffer.linear(type, pr.nKv, pr.d, map.features(pr.d));
+                        assertThat(kv.capacity()).isZero();
                         long bytes = kv.storageBytes();
                         float[] decoded = carried(kernels, pr, kv, 7, maxBatch, map, scale);
                         assertThat(kv.linearState().folded()).isEqualTo(length);
-                        assertThat(kv.oldestStored()).isEqualTo(length - maxBatch);
+                        assertThat(kv.oldestStored()).isEqualTo(length - 1);
                         assertThat(kv.storageBytes()).as(what).isEqualTo(bytes);
                         assertThat(decoded).as(what).containsExactly(prefill, within(1e-6f));
                         if (type == KvBuffer.Type.F32) {

@@ -80,6 +80,7 @@ class StreamingAttentionTest {
                 }
                 try (Session s = lm.newSession(new SessionOptions(CONTEXT, KvCacheType.F16, 8).withAttention(linear))) {
                     assertThat(s.contextLength()).as(spec).isEqualTo(Integer.MAX_VALUE);
+                    assertThat(((DecoderSession) s).kvCache(0).capacity()).as("rows stored").isZero();
                     long bytes = s.stateBytes();
                     float[] streamed = new float[TOKENS * vocab];
                     // a 20-token prompt in batches of 8, then one token per call, far past the context of 32
