@@ -52,7 +52,9 @@ class MatmulKernelsTest {
             case 32 -> new int[] {32, 64, 256 + 32, 4096 + 256};
             default -> new int[] {256, 512, 4096 + 256};
         };
-        int[][] rowsBatch = {{1, 1}, {13, 2}, {31, 3}, {33, 7}, {207, 16}, {4, 1}};
+        // the batch-1 shapes after {4, 1} reach the decode kernels (F16, Q4_0, Q8_0) with vector
+        // tails, partial 4-row tiles and pool chunks that end mid-tile
+        int[][] rowsBatch = {{1, 1}, {13, 2}, {31, 3}, {33, 7}, {207, 16}, {4, 1}, {13, 1}, {33, 1}, {31, 1}, {7, 1}};
         List<Shape> shapes = new ArrayList<>();
         for (int i = 0; i < rowsBatch.length; i++) {
             int c = cols[i % cols.length];

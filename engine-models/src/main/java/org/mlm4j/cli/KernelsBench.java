@@ -113,6 +113,7 @@ final class KernelsBench implements Command {
             cases.add(new Case(simd, GgmlType.Q4_0, 5632, 2048, 1, true));
             cases.add(new Case(simd, GgmlType.Q8_0, 5632, 2048, 1, true));
             cases.add(new Case(simd, GgmlType.Q4_K, 5632, 2048, 1, true));
+            cases.add(new Case(simd, GgmlType.F16, 5632, 2048, 1, true));
             cases.add(new Case(simd, GgmlType.Q6_K, 2048, 2048, 1, false));
             cases.add(new Case(simd, GgmlType.Q4_0, 2048, 2048, 64, false));
             cases.add(new Case(simd, GgmlType.Q8_0, 2048, 2048, 64, false));

@@ -12,6 +12,7 @@ import org.mlm4j.kernels.MatmulKernels;
 import org.mlm4j.kernels.Parallel;
 import org.mlm4j.kernels.QuantBlock;
 import org.mlm4j.tensor.GgmlType;
+import org.mlm4j.tensor.HalfFloats;
 import org.mlm4j.tensor.Tensor;
 
 /**
@@ -21,7 +22,11 @@ import org.mlm4j.tensor.Tensor;
  *
  * <ul>
  *   <li>Decode (batch 1) of Q4_0 / Q8_0: {@link MatvecKernels}, straight from the blocks, 4 rows
- *       (Q8_0) or 2 + 2 rows (Q4_0) per pass.</li>
+ *       (Q8_0) or 2 + 2 rows (Q4_0) per pass. Of F16: each 4-row tile is converted to floats
+ *       and multiplied ({@link MatmulTiles#tile4x1}) before the next is read, so weight reads and
+ *       FMAs interleave (a whole-chunk panel converts, then multiplies). Converting in registers
+ *       ({@link F16Vectors}, ~10 vector operations per vector) measured ~35 % slower than the
+ *       hardware conversion C2 emits for the loop in {@link HalfFloats#f16ToF32} (bench/README.md).</li>
  *   <li>Everything else: each tile of 4 weight rows is unpacked once into a float panel
  *       ({@link WeightPanels}) and multiplied against the activation rows 4 at a time
  *       ({@link MatmulTiles}); block offsets (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K) are added per
@@ -50,7 +55,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         Activations a = Activations.of(type, numerics, x, xOffset, cols, batch);
         float[] xs = a.format().isQuantized() ? a.dequantized() : a.values();
         int xo = a.format().isQuantized() ? 0 : a.valuesOffset();
-        if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0)) {
+        if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.F16)) {
             matvec(w, xs, xo, y, yOffset, rows, cols, Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, TILE_ROWS));
         } else {
             panels(w, a, xs, xo, y, yOffset, batch, rows, cols, Parallel.grain(rows, 4L * cols, PANEL_BYTES, TILE_ROWS));
@@ -78,7 +83,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int blocks = cols / 32;
-        boolean q4 = w.type() == GgmlType.Q4_0;
+        GgmlType type = w.type();
+        boolean q4 = type == GgmlType.Q4_0;
         float[] blockSums = q4 ? blockSums(xs, xo, cols) : null;
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
@@ -92,7 +98,16 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 long o1 = Math.min(r + 1, r1 - 1) * rowBytes;
                 long o2 = Math.min(r + 2, r1 - 1) * rowBytes;
                 long o3 = Math.min(r + 3, r1 - 1) * rowBytes;
-                if (q4) {
+                if (type == GgmlType.F16) {
+                    // fp16 → float by the plain loop C2 compiles to vcvtph2ps, 4 rows at a time into
+                    // a panel that stays in L1/L2, multiplied before the next rows are read
+                    float[] panel = s.panel(TILE_ROWS * cols);
+                    HalfFloats.f16ToF32(data, o0, panel, 0, cols);
+                    HalfFloats.f16ToF32(data, o1, panel, cols, cols);
+                    HalfFloats.f16ToF32(data, o2, panel, 2 * cols, cols);
+                    HalfFloats.f16ToF32(data, o3, panel, 3 * cols, cols);
+                    MatmulTiles.tile4x1(panel, 0, cols, xs, xo, out, lanes);
+                } else if (q4) {
                     MatvecKernels.q4_0Rows2(data, o0, o1, blocks, xs, xo, blockSums, out, lanes, scales);
                     MatvecKernels.q4_0Rows2(data, o2, o3, blocks, xs, xo, blockSums, pair, lanes, scales);
                     out[2] = pair[0];
