@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.mlm4j.kernels.MatmulKernels.Numerics;
 import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.Dequantize;
@@ -53,8 +54,10 @@ class MatmulKernelsTest {
             default -> new int[] {256, 512, 4096 + 256};
         };
         // the batch-1 shapes after {4, 1} reach the decode kernels (F16, Q4_0, Q8_0) with vector
-        // tails, partial 4-row tiles and pool chunks that end mid-tile
-        int[][] rowsBatch = {{1, 1}, {13, 2}, {31, 3}, {33, 7}, {207, 16}, {4, 1}, {13, 1}, {33, 1}, {31, 1}, {7, 1}};
+        // tails, partial 4-row tiles and pool chunks that end mid-tile; batch 37 the outer-product
+        // tiles with a partial tile of weight rows and a last group of one activation row
+        int[][] rowsBatch = {{1, 1}, {13, 2}, {31, 3}, {33, 7}, {207, 16}, {4, 1}, {13, 1}, {33, 1}, {31, 1}, {7, 1},
+                {65, 37}, {40, 37}};
         List<Shape> shapes = new ArrayList<>();
         for (int i = 0; i < rowsBatch.length; i++) {
             int c = cols[i % cols.length];
@@ -109,9 +112,11 @@ class MatmulKernelsTest {
         }
     }
 
-    @Test
-    void resultsDoNotDependOnTheThreadCount() {
-        Shape s = new Shape(207, 4096 + 256, 3);
+    /** Batch 3 runs the inner-product tiles, batch 37 the outer-product ones (with a partial group of rows). */
+    @ParameterizedTest(name = "batch {0}")
+    @ValueSource(ints = {3, 37})
+    void resultsDoNotDependOnTheThreadCount(int batch) {
+        Shape s = new Shape(207, 4096 + 256, batch);
         Tensor w = SyntheticWeights.gaussian(GgmlType.Q4_0, s.rows, s.cols, 5, s.rows);
         float[] x = SyntheticWeights.activations(s.batch, s.cols, 6);
         int threads = Parallel.threads();

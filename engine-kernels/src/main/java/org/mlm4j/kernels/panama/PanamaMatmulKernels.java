@@ -42,6 +42,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
     private static final long X_BLOCK_BYTES = 256 << 10;
     /** Bytes of unpacked floats per pool chunk in batched products. */
     private static final long PANEL_BYTES = 128 << 10;
+    /**
+     * From this batch on, the outer-product tiles ({@link #outerPanels}): transposing the panel costs
+     * about one pass per weight, which pays once each weight meets this many activation rows.
+     */
+    private static final int OUTER_MIN_BATCH = 16;
+    /** Columns per pass of an outer-product tile: its slice of the transposed panel is 32 KiB, in L1. */
+    private static final int OUTER_K_BLOCK = (32 << 10) / (4 * MatmulTiles.OUTER_ROWS);
 
     @Override
     public void matmul(Tensor w, float[] x, int xOffset, float[] y, int yOffset, int batch, Numerics numerics) {
@@ -57,8 +64,11 @@ final class PanamaMatmulKernels implements MatmulKernels {
         int xo = a.format().isQuantized() ? 0 : a.valuesOffset();
         if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.F16)) {
             matvec(w, xs, xo, y, yOffset, rows, cols, Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, TILE_ROWS));
-        } else {
+        } else if (batch < OUTER_MIN_BATCH) {
             panels(w, a, xs, xo, y, yOffset, batch, rows, cols, Parallel.grain(rows, 4L * cols, PANEL_BYTES, TILE_ROWS));
+        } else {
+            outerPanels(w, a, xs, xo, y, yOffset, batch, rows, cols,
+                    Parallel.grain(rows, 4L * cols, PANEL_BYTES, MatmulTiles.OUTER_ROWS));
         }
     }
 
@@ -189,6 +199,67 @@ final class PanamaMatmulKernels implements MatmulKernels {
         });
     }
 
+    /**
+     * Large batches (prompt prefill, ViT): each tile of {@code OUTER_ROWS} weight rows is unpacked and
+     * transposed once, then, a 32 KiB slice of columns at a time (kept in L1), multiplied against
+     * every activation row 4 at a time ({@link MatmulTiles#outer4x4}) into per-row partial sums
+     * (batch · OUTER_ROWS floats, in L2). Each output is one sum over the columns in order, so the
+     * tile and chunk boundaries (and the thread count) do not change it. A last group of fewer than 4
+     * activation rows repeats its last row: the repeated accumulators compute identical values.
+     */
+    private static void outerPanels(Tensor w, Activations a, float[] xs, int xo, float[] y, int yOffset, int batch,
+                                    int rows, int cols, int grain) {
+        GgmlType type = w.type();
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int group = WeightPanels.minGroup(type);
+        int groups = group == 0 ? 0 : cols / group;
+        float[] groupSums = group == 0 ? null : groupSums(a, xs, xo, group);
+        int width = MatmulTiles.OUTER_ROWS;
+        Parallel.forRange(rows, grain, (r0, r1) -> {
+            Scratch s = Scratch.get();
+            int rowAt = width * cols;
+            float[] panel = s.panel(2 * rowAt);
+            float[] mins = s.mins(width * groups);
+            float[] acc = s.acc(batch * width);
+            QuantBlock scratch = s.block;
+            for (int r = r0; r < r1; r += width) {
+                int n = Math.min(width, r1 - r);
+                // Unpacked row by row after the tile, then transposed reading all rows at once, so the
+                // writes are sequential and each row's cache line is reused over consecutive columns.
+                for (int t = 0; t < n; t++) {
+                    WeightPanels.unpack(type, data, (r + t) * rowBytes, cols, panel, rowAt + t * cols, mins,
+                            t * groups, scratch);
+                }
+                // Rows past r1 multiply as zeros; their outputs are not stored.
+                Arrays.fill(panel, rowAt + n * cols, 2 * rowAt, 0f);
+                for (int k = 0; k < cols; k++) {
+                    for (int t = 0; t < width; t++) {
+                        panel[k * width + t] = panel[rowAt + t * cols + k];
+                    }
+                }
+                Arrays.fill(acc, 0, batch * width, 0f);
+                for (int k0 = 0; k0 < cols; k0 += OUTER_K_BLOCK) {
+                    int kc = Math.min(OUTER_K_BLOCK, cols - k0);
+                    for (int b = 0; b < batch; b += TILE_ROWS) {
+                        int b1 = Math.min(b + 1, batch - 1);
+                        int b2 = Math.min(b + 2, batch - 1);
+                        int b3 = Math.min(b + 3, batch - 1);
+                        MatmulTiles.outer4x4(panel, k0 * width, kc, xs, xo + b * cols + k0, xo + b1 * cols + k0,
+                                xo + b2 * cols + k0, xo + b3 * cols + k0, acc, b * width, b1 * width, b2 * width,
+                                b3 * width);
+                    }
+                }
+                for (int b = 0; b < batch; b++) {
+                    for (int t = 0; t < n; t++) {
+                        y[yOffset + b * rows + r + t] = acc[b * width + t]
+                                + offsets(mins, t * groups, groupSums, b * groups, groups);
+                    }
+                }
+            }
+        });
+    }
+
     /** Per-thread work arrays, grown on demand and kept: no allocation per call in steady state. */
     private static final class Scratch {
         private static final ThreadLocal<Scratch> OF_THREAD = ThreadLocal.withInitial(Scratch::new);
@@ -199,6 +270,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         final QuantBlock block = new QuantBlock();
         private float[] panel = new float[0];
         private float[] mins = new float[0];
+        private float[] acc = new float[0];
 
         static Scratch get() {
             return OF_THREAD.get();
@@ -209,6 +281,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 panel = new float[n];
             }
             return panel;
+        }
+
+        float[] acc(int n) {
+            if (acc.length < n) {
+                acc = new float[n];
+            }
+            return acc;
         }
 
         float[] mins(int n) {
