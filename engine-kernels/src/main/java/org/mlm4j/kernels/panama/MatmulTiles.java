@@ -82,68 +82,72 @@ final class MatmulTiles {
 
     /** Weight rows of an outer-product tile: 4 vectors of them side by side. */
     static final int OUTER_ROWS = 4 * F.length();
+    /** Columns per partial sum of {@link #outer4x4}: ggml's 32-element quant block. */
+    static final int SUM_BLOCK = 32;
 
     /**
      * Outer-product form for large batches: {@code acc[ao_c + j] += Σ_{i<kc} panel[po + i·OUTER_ROWS + j]·x[xo_c + i]}
-     * for {@code j < OUTER_ROWS}, c < 4, summed over i in order. The panel is transposed (the
-     * {@code OUTER_ROWS} weights of one column side by side), so each step broadcasts one activation
-     * per row against 4 weight vectors: 16 FMAs for 4 vector loads and 4 broadcasts, and the sums
-     * run along the output dimension, with no horizontal sums at all.
+     * for {@code j < OUTER_ROWS}, c < 4. The panel is transposed (the {@code OUTER_ROWS} weights of one
+     * column side by side), so each step broadcasts one activation per row against 4 weight vectors:
+     * 16 FMAs for 4 vector loads and 4 broadcasts, the sums run along the output dimension, and no
+     * horizontal sums are needed. Columns are summed in blocks of {@link #SUM_BLOCK} started from zero
+     * and then added to {@code acc} in order, as ggml adds its per-block dot products: a long running
+     * sum would round more and move quantized activations of the next layer across their rounding
+     * boundaries.
      */
     static void outer4x4(float[] panel, int po, int kc, float[] x, int xo0, int xo1, int xo2, int xo3,
                          float[] acc, int ao0, int ao1, int ao2, int ao3) {
         int n = F.length();
-        FloatVector a00 = FloatVector.fromArray(F, acc, ao0), a01 = FloatVector.fromArray(F, acc, ao0 + n);
-        FloatVector a02 = FloatVector.fromArray(F, acc, ao0 + 2 * n), a03 = FloatVector.fromArray(F, acc, ao0 + 3 * n);
-        FloatVector a10 = FloatVector.fromArray(F, acc, ao1), a11 = FloatVector.fromArray(F, acc, ao1 + n);
-        FloatVector a12 = FloatVector.fromArray(F, acc, ao1 + 2 * n), a13 = FloatVector.fromArray(F, acc, ao1 + 3 * n);
-        FloatVector a20 = FloatVector.fromArray(F, acc, ao2), a21 = FloatVector.fromArray(F, acc, ao2 + n);
-        FloatVector a22 = FloatVector.fromArray(F, acc, ao2 + 2 * n), a23 = FloatVector.fromArray(F, acc, ao2 + 3 * n);
-        FloatVector a30 = FloatVector.fromArray(F, acc, ao3), a31 = FloatVector.fromArray(F, acc, ao3 + n);
-        FloatVector a32 = FloatVector.fromArray(F, acc, ao3 + 2 * n), a33 = FloatVector.fromArray(F, acc, ao3 + 3 * n);
-        for (int i = 0; i < kc; i++) {
-            int p = po + i * OUTER_ROWS;
-            FloatVector w0 = FloatVector.fromArray(F, panel, p);
-            FloatVector w1 = FloatVector.fromArray(F, panel, p + n);
-            FloatVector w2 = FloatVector.fromArray(F, panel, p + 2 * n);
-            FloatVector w3 = FloatVector.fromArray(F, panel, p + 3 * n);
-            FloatVector x0 = FloatVector.broadcast(F, x[xo0 + i]);
-            a00 = w0.fma(x0, a00);
-            a01 = w1.fma(x0, a01);
-            a02 = w2.fma(x0, a02);
-            a03 = w3.fma(x0, a03);
-            FloatVector x1 = FloatVector.broadcast(F, x[xo1 + i]);
-            a10 = w0.fma(x1, a10);
-            a11 = w1.fma(x1, a11);
-            a12 = w2.fma(x1, a12);
-            a13 = w3.fma(x1, a13);
-            FloatVector x2 = FloatVector.broadcast(F, x[xo2 + i]);
-            a20 = w0.fma(x2, a20);
-            a21 = w1.fma(x2, a21);
-            a22 = w2.fma(x2, a22);
-            a23 = w3.fma(x2, a23);
-            FloatVector x3 = FloatVector.broadcast(F, x[xo3 + i]);
-            a30 = w0.fma(x3, a30);
-            a31 = w1.fma(x3, a31);
-            a32 = w2.fma(x3, a32);
-            a33 = w3.fma(x3, a33);
+        for (int j0 = 0; j0 < kc; j0 += SUM_BLOCK) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+            FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+            FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+            int j1 = Math.min(kc, j0 + SUM_BLOCK);
+            for (int i = j0; i < j1; i++) {
+                int p = po + i * OUTER_ROWS;
+                FloatVector w0 = FloatVector.fromArray(F, panel, p);
+                FloatVector w1 = FloatVector.fromArray(F, panel, p + n);
+                FloatVector w2 = FloatVector.fromArray(F, panel, p + 2 * n);
+                FloatVector w3 = FloatVector.fromArray(F, panel, p + 3 * n);
+                FloatVector x0 = FloatVector.broadcast(F, x[xo0 + i]);
+                a00 = w0.fma(x0, a00);
+                a01 = w1.fma(x0, a01);
+                a02 = w2.fma(x0, a02);
+                a03 = w3.fma(x0, a03);
+                FloatVector x1 = FloatVector.broadcast(F, x[xo1 + i]);
+                a10 = w0.fma(x1, a10);
+                a11 = w1.fma(x1, a11);
+                a12 = w2.fma(x1, a12);
+                a13 = w3.fma(x1, a13);
+                FloatVector x2 = FloatVector.broadcast(F, x[xo2 + i]);
+                a20 = w0.fma(x2, a20);
+                a21 = w1.fma(x2, a21);
+                a22 = w2.fma(x2, a22);
+                a23 = w3.fma(x2, a23);
+                FloatVector x3 = FloatVector.broadcast(F, x[xo3 + i]);
+                a30 = w0.fma(x3, a30);
+                a31 = w1.fma(x3, a31);
+                a32 = w2.fma(x3, a32);
+                a33 = w3.fma(x3, a33);
+            }
+            a00.add(FloatVector.fromArray(F, acc, ao0)).intoArray(acc, ao0);
+            a01.add(FloatVector.fromArray(F, acc, ao0 + n)).intoArray(acc, ao0 + n);
+            a02.add(FloatVector.fromArray(F, acc, ao0 + 2 * n)).intoArray(acc, ao0 + 2 * n);
+            a03.add(FloatVector.fromArray(F, acc, ao0 + 3 * n)).intoArray(acc, ao0 + 3 * n);
+            a10.add(FloatVector.fromArray(F, acc, ao1)).intoArray(acc, ao1);
+            a11.add(FloatVector.fromArray(F, acc, ao1 + n)).intoArray(acc, ao1 + n);
+            a12.add(FloatVector.fromArray(F, acc, ao1 + 2 * n)).intoArray(acc, ao1 + 2 * n);
+            a13.add(FloatVector.fromArray(F, acc, ao1 + 3 * n)).intoArray(acc, ao1 + 3 * n);
+            a20.add(FloatVector.fromArray(F, acc, ao2)).intoArray(acc, ao2);
+            a21.add(FloatVector.fromArray(F, acc, ao2 + n)).intoArray(acc, ao2 + n);
+            a22.add(FloatVector.fromArray(F, acc, ao2 + 2 * n)).intoArray(acc, ao2 + 2 * n);
+            a23.add(FloatVector.fromArray(F, acc, ao2 + 3 * n)).intoArray(acc, ao2 + 3 * n);
+            a30.add(FloatVector.fromArray(F, acc, ao3)).intoArray(acc, ao3);
+            a31.add(FloatVector.fromArray(F, acc, ao3 + n)).intoArray(acc, ao3 + n);
+            a32.add(FloatVector.fromArray(F, acc, ao3 + 2 * n)).intoArray(acc, ao3 + 2 * n);
+            a33.add(FloatVector.fromArray(F, acc, ao3 + 3 * n)).intoArray(acc, ao3 + 3 * n);
         }
-        a00.intoArray(acc, ao0);
-        a01.intoArray(acc, ao0 + n);
-        a02.intoArray(acc, ao0 + 2 * n);
-        a03.intoArray(acc, ao0 + 3 * n);
-        a10.intoArray(acc, ao1);
-        a11.intoArray(acc, ao1 + n);
-        a12.intoArray(acc, ao1 + 2 * n);
-        a13.intoArray(acc, ao1 + 3 * n);
-        a20.intoArray(acc, ao2);
-        a21.intoArray(acc, ao2 + n);
-        a22.intoArray(acc, ao2 + 2 * n);
-        a23.intoArray(acc, ao2 + 3 * n);
-        a30.intoArray(acc, ao3);
-        a31.intoArray(acc, ao3 + n);
-        a32.intoArray(acc, ao3 + 2 * n);
-        a33.intoArray(acc, ao3 + 3 * n);
     }
 
     /** {@code out[r] = Σ_i panel[po + r·k + i]·x[xo + i]} for r < 4: one activation row (decode). */

@@ -47,7 +47,10 @@ final class PanamaMatmulKernels implements MatmulKernels {
      * about one pass per weight, which pays once each weight meets this many activation rows.
      */
     private static final int OUTER_MIN_BATCH = 16;
-    /** Columns per pass of an outer-product tile: its slice of the transposed panel is 32 KiB, in L1. */
+    /**
+     * Columns per pass of an outer-product tile: its slice of the transposed panel is 32 KiB, in L1
+     * (a multiple of {@link MatmulTiles#SUM_BLOCK} at every vector width).
+     */
     private static final int OUTER_K_BLOCK = (32 << 10) / (4 * MatmulTiles.OUTER_ROWS);
 
     @Override
@@ -203,9 +206,9 @@ final class PanamaMatmulKernels implements MatmulKernels {
      * Large batches (prompt prefill, ViT): each tile of {@code OUTER_ROWS} weight rows is unpacked and
      * transposed once, then, a 32 KiB slice of columns at a time (kept in L1), multiplied against
      * every activation row 4 at a time ({@link MatmulTiles#outer4x4}) into per-row partial sums
-     * (batch · OUTER_ROWS floats, in L2). Each output is one sum over the columns in order, so the
-     * tile and chunk boundaries (and the thread count) do not change it. A last group of fewer than 4
-     * activation rows repeats its last row: the repeated accumulators compute identical values.
+     * (batch · OUTER_ROWS floats, in L2). Each output is the in-order sum of its 32-column block sums,
+     * so the tile and chunk boundaries (and the thread count) do not change it. A last group of fewer
+     * than 4 activation rows repeats its last row into a spare slot of partial sums that is never read.
      */
     private static void outerPanels(Tensor w, Activations a, float[] xs, int xo, float[] y, int yOffset, int batch,
                                     int rows, int cols, int grain) {
@@ -221,7 +224,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
             int rowAt = width * cols;
             float[] panel = s.panel(2 * rowAt);
             float[] mins = s.mins(width * groups);
-            float[] acc = s.acc(batch * width);
+            float[] acc = s.acc((batch + 1) * width);
             QuantBlock scratch = s.block;
             for (int r = r0; r < r1; r += width) {
                 int n = Math.min(width, r1 - r);
@@ -246,8 +249,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
                         int b2 = Math.min(b + 2, batch - 1);
                         int b3 = Math.min(b + 3, batch - 1);
                         MatmulTiles.outer4x4(panel, k0 * width, kc, xs, xo + b * cols + k0, xo + b1 * cols + k0,
-                                xo + b2 * cols + k0, xo + b3 * cols + k0, acc, b * width, b1 * width, b2 * width,
-                                b3 * width);
+                                xo + b2 * cols + k0, xo + b3 * cols + k0, acc, b * width, slot(b + 1, batch, width),
+                                slot(b + 2, batch, width), slot(b + 3, batch, width));
                     }
                 }
                 for (int b = 0; b < batch; b++) {
@@ -258,6 +261,11 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 }
             }
         });
+    }
+
+    /** Where activation row {@code b}'s partial sums go: the spare slot after the last row when {@code b} is past it. */
+    private static int slot(int b, int batch, int width) {
+        return Math.min(b, batch) * width;
     }
 
     /** Per-thread work arrays, grown on demand and kept: no allocation per call in steady state. */
