@@ -7,7 +7,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** {@code --attention} through the CLI: a window runs past the context, a bad spec is a usage error. */
+/**
+ * {@code --attention} through the CLI: a window and linear attention run past the context, a bad
+ * spec is a usage error.
+ */
 class AttentionOptionTest {
 
     private record Run(int code, String out, String err) {
@@ -28,13 +31,15 @@ class AttentionOptionTest {
         Run exact = run(common);
         assertThat(exact.code()).isZero();
         assertThat(exact.err()).contains("decode 27 tokens").contains("stop: context full");
-        String[] window = java.util.Arrays.copyOf(common, common.length + 2);
-        window[common.length] = "--attention";
-        window[common.length + 1] = "window:16,sinks:4";
-        Run streamed = run(window);
-        assertThat(streamed.code()).isZero();
-        assertThat(streamed.err()).contains("decode 80 tokens").contains("stop: limit");
-        assertThat(streamed.out().length()).isGreaterThan(exact.out().length());
+        for (String spec : new String[] {"window:16,sinks:4", "linear:elu"}) {
+            String[] streaming = java.util.Arrays.copyOf(common, common.length + 2);
+            streaming[common.length] = "--attention";
+            streaming[common.length + 1] = spec;
+            Run streamed = run(streaming);
+            assertThat(streamed.code()).as(spec).isZero();
+            assertThat(streamed.err()).as(spec).contains("decode 80 tokens").contains("stop: limit");
+            assertThat(streamed.out().length()).as(spec).isGreaterThan(exact.out().length());
+        }
     }
 
     @Test
