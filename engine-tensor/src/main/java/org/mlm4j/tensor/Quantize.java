@@ -178,12 +178,8 @@ public final class Quantize {
 
     // ---------------------------------------------------------------- K-quant helpers
 
-    /**
-     * ggml's make_qx_quants with {@code rmse_type = 1} and no importance weights (weights {@code x²}):
-     * signed levels {@code L[i] = l + nmax}, {@code l ∈ [-nmax, nmax)}, and the scale that minimises the
-     * weighted error over 19 trial inverse scales around {@code -nmax / max}.
-     */
-    static float makeQxQuants(int n, int nmax, float[] x, int xo, byte[] levels, int lo) {
+    /** The first element of largest magnitude, its sign kept (the {@code max} of ggml's make_q*_quants). */
+    private static float largestMagnitude(float[] x, int xo, int n) {
         float max = 0;
         float amax = 0;
         for (int i = 0; i < n; i++) {
@@ -193,7 +189,17 @@ public final class Quantize {
                 max = x[xo + i];
             }
         }
-        if (amax < GROUP_MAX_EPS) {
+        return max;
+    }
+
+    /**
+     * ggml's make_qx_quants with {@code rmse_type = 1} and no importance weights (weights {@code x²}):
+     * signed levels {@code L[i] = l + nmax}, {@code l ∈ [-nmax, nmax)}, and the scale that minimises the
+     * weighted error over 19 trial inverse scales around {@code -nmax / max}.
+     */
+    static float makeQxQuants(int n, int nmax, float[] x, int xo, byte[] levels, int lo) {
+        float max = largestMagnitude(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             Arrays.fill(levels, lo, lo + n, (byte) 0);
             return 0f;
         }
@@ -242,16 +248,8 @@ public final class Quantize {
      * stores {@code l + nmax}.
      */
     static float makeQ3Quants(int n, int nmax, float[] x, int xo, byte[] levels, int lo) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = largestMagnitude(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             Arrays.fill(levels, lo, lo + n, (byte) 0);
             return 0f;
         }
