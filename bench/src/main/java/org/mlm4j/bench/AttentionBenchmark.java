@@ -2,6 +2,7 @@ package org.mlm4j.bench;
 
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.mlm4j.kernels.SyntheticWeights;
 import org.mlm4j.kernels.AttentionKernels;
 import org.mlm4j.kernels.AttentionMask;
 import org.mlm4j.kernels.KernelProvider;
@@ -65,24 +66,16 @@ public class AttentionBenchmark {
         attention = "scalar".equals(impl) ? KernelProvider.scalar().attention() : KernelProvider.get().attention();
         Random random = new Random(1);
         int width = HEADS * HEAD_DIM;
-        float[] k = gaussian(random, context * width);
-        float[] v = gaussian(random, context * width);
+        float[] k = SyntheticWeights.activations(context, width, random.nextLong());
+        float[] v = SyntheticWeights.activations(context, width, random.nextLong());
         cache = KvBuffer.allocate(cacheType, context, HEADS, HEAD_DIM);
         cache.put(0, k, 0, v, 0, width, context);
-        q = gaussian(random, context * width);
+        q = SyntheticWeights.activations(context, width, random.nextLong());
         out = new float[context * width];
         int vitWidth = HEADS * VIT_HEAD_DIM;
-        vitQkv = gaussian(random, VIT_TOKENS * 3 * vitWidth);
+        vitQkv = SyntheticWeights.activations(VIT_TOKENS, 3 * vitWidth, random.nextLong());
         vit = KvBuffer.wrap(vitQkv, vitWidth, vitQkv, 2 * vitWidth, 3 * vitWidth, VIT_TOKENS, HEADS, VIT_HEAD_DIM);
         vitOut = new float[VIT_TOKENS * vitWidth];
-    }
-
-    private static float[] gaussian(Random random, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
-        return x;
     }
 
     @Benchmark

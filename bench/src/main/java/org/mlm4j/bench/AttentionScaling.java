@@ -3,6 +3,7 @@ package org.mlm4j.bench;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Random;
+import org.mlm4j.kernels.SyntheticWeights;
 import org.mlm4j.kernels.Attention;
 import org.mlm4j.kernels.AttentionKernels;
 import org.mlm4j.kernels.AttentionMask;
@@ -44,9 +45,9 @@ public final class AttentionScaling {
             int n = ns[j];
             Random random = new Random(1);
             int width = heads * headDim;
-            float[] k = gaussian(random, n * width);
-            float[] v = gaussian(random, n * width);
-            float[] q = gaussian(random, n * width);
+            float[] k = SyntheticWeights.activations(n, width, random.nextLong());
+            float[] v = SyntheticWeights.activations(n, width, random.nextLong());
+            float[] q = SyntheticWeights.activations(n, width, random.nextLong());
             float[] out = new float[n * width];
             long[] allocated = new long[KERNELS.size()];
             long[] cacheBytes = new long[KERNELS.size()];
@@ -80,7 +81,7 @@ public final class AttentionScaling {
     private static void warmUp(int heads, int headDim) {
         int n = 1024;
         Random random = new Random(2);
-        float[] k = gaussian(random, n * heads * headDim);
+        float[] k = SyntheticWeights.activations(n, heads * headDim, random.nextLong());
         float[] out = new float[k.length];
         for (int r = 0; r < 3; r++) {
             for (String kernel : KERNELS) {
@@ -132,11 +133,4 @@ public final class AttentionScaling {
         return b >= 1 << 20 ? String.format("%.1f MiB", b / 1048576.0) : String.format("%.0f KiB", b / 1024.0);
     }
 
-    private static float[] gaussian(Random random, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
-        return x;
-    }
 }

@@ -2,6 +2,7 @@ package org.mlm4j.bench;
 
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.mlm4j.kernels.SyntheticWeights;
 import org.mlm4j.kernels.Attention;
 import org.mlm4j.kernels.AttentionKernels;
 import org.mlm4j.kernels.AttentionMask;
@@ -70,17 +71,10 @@ public class EfficientAttentionBenchmark {
         Random random = new Random(1);
         int width = nHeads * headDim;
         cache = KvBuffer.allocate(KvBuffer.Type.F16, n, nHeads, headDim);
-        cache.put(0, gaussian(random, n * width), 0, gaussian(random, n * width), 0, width, n);
-        q = gaussian(random, n * width);
+        cache.put(0, SyntheticWeights.activations(n, width, random.nextLong()), 0,
+                SyntheticWeights.activations(n, width, random.nextLong()), 0, width, n);
+        q = SyntheticWeights.activations(n, width, random.nextLong());
         out = new float[n * width];
-    }
-
-    private static float[] gaussian(Random random, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
-        return x;
     }
 
     @Benchmark
