@@ -43,58 +43,42 @@ public final class LanguageModel implements AutoCloseable {
     /**
      * How a model is loaded and its conversations sized.
      *
-     * @param contextLength positions per conversation; 0 means the model's own context length
-     * @param kvCacheType   element type of the KV cache (F16 by default, as llama.cpp)
-     * @param threads       compute threads for every kernel (the shared pool is resized); 0 leaves it as it is
-     * @param attention     the attention algorithm, e.g. {@code AttentionSpec.parse("window:2048,sinks:4")}
-     *                      for conversations that run past the context in fixed memory (exact by default)
-     * @param fastV         FastV pruning of the image tokens of multimodal prompts, e.g.
-     *                      {@code new FastV(2, 0.5)}; null (the default) for none
+     * @param session each conversation's session: context length (0 = the model's), KV cache type
+     *                (F16 by default, as llama.cpp), attention algorithm (e.g. {@code window:2048,sinks:4}
+     *                to run past the context in fixed memory) and FastV pruning of image tokens
+     * @param threads compute threads for every kernel (the shared pool is resized); 0 leaves it as it is
      */
-    public record Options(int contextLength, KvCacheType kvCacheType, int threads, AttentionSpec attention,
-                          FastV fastV) {
+    public record Options(SessionOptions session, int threads) {
         public Options {
-            if (contextLength < 0 || threads < 0) {
-                throw new IllegalArgumentException("contextLength and threads must be >= 0");
+            Objects.requireNonNull(session, "session");
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads must be >= 0");
             }
-            Objects.requireNonNull(attention, "attention");
-        }
-
-        public Options(int contextLength, KvCacheType kvCacheType, int threads) {
-            this(contextLength, kvCacheType, threads, AttentionSpec.EXACT);
-        }
-
-        public Options(int contextLength, KvCacheType kvCacheType, int threads, AttentionSpec attention) {
-            this(contextLength, kvCacheType, threads, attention, null);
         }
 
         public static Options defaults() {
-            return new Options(0, KvCacheType.F16, 0);
+            return new Options(SessionOptions.DEFAULT, 0);
         }
 
         public Options withContextLength(int n) {
-            return new Options(n, kvCacheType, threads, attention, fastV);
+            return new Options(session.withContextLength(n), threads);
         }
 
         public Options withKvCacheType(KvCacheType t) {
-            return new Options(contextLength, t, threads, attention, fastV);
+            return new Options(session.withKvCacheType(t), threads);
         }
 
         public Options withThreads(int n) {
-            return new Options(contextLength, kvCacheType, n, attention, fastV);
+            return new Options(session, n);
         }
 
         public Options withAttention(AttentionSpec spec) {
-            return new Options(contextLength, kvCacheType, threads, spec, fastV);
+            return new Options(session.withAttention(spec), threads);
         }
 
+        /** With FastV pruning of the image tokens of multimodal prompts, e.g. {@code new FastV(2, 0.5)}; null for none. */
         public Options withFastV(FastV f) {
-            return new Options(contextLength, kvCacheType, threads, attention, f);
-        }
-
-        SessionOptions sessionOptions() {
-            return SessionOptions.DEFAULT.withContextLength(contextLength).withKvCacheType(kvCacheType)
-                    .withAttention(attention).withFastV(fastV);
+            return new Options(session.withFastV(f), threads);
         }
     }
 
@@ -161,7 +145,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** A new conversation whose {@link Conversation#chat} uses {@code template}. */
     public Conversation newConversation(ChatTemplate template) {
-        return new Conversation(this, model.newSession(options.sessionOptions()), template);
+        return new Conversation(this, model.newSession(options.session()), template);
     }
 
     /**

@@ -83,8 +83,7 @@ record ModelOptions(Path model, int threads, SessionOptions sessionOptions) {
 
     /** Configures the thread pool and loads the model with its tokenizer. */
     LanguageModel load() throws IOException {
-        LanguageModel.Options o = new LanguageModel.Options(sessionOptions.contextLength(),
-                sessionOptions.kvCacheType(), threads, sessionOptions.attention(), sessionOptions.fastV());
+        LanguageModel.Options o = new LanguageModel.Options(sessionOptions, threads);
         return model == null ? LanguageModel.demo(o) : LanguageModel.load(model, o);
     }
 }
