@@ -4,6 +4,7 @@ import static org.mlm4j.kernels.panama.VectorConstants.F;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import org.mlm4j.kernels.AttentionMask;
 import org.mlm4j.kernels.AttentionShapes;
 import org.mlm4j.kernels.KvBuffer;
@@ -15,14 +16,18 @@ import org.mlm4j.kernels.Parallel;
  * {@code g} query heads sharing that KV head (GQA). Key tiles of {@link #KEY_TILE} positions are
  * read once per task (an F16 tile converted to float once) and serve every row: the keys are
  * stored transposed ({@code [dim][key]}), so a row's scores for a vector of keys are FMAs of a
- * broadcast query element, with no horizontal sums; the row's running max and sum rescaled (tiles aligned to multiples of
- * {@link #KEY_TILE} positions, as the scalar twin's), {@code exp} by the Vector API, values
- * accumulated by FMA. Key tiles no row of the task sees are skipped via
+ * broadcast query element, with no horizontal sums. Scores and value sums run on register tiles
+ * of {@link #ROWS} rows × two vectors (keys, or dimensions of the head), so every load feeds
+ * several FMAs; between them each row's running max and sum are rescaled (tiles aligned to
+ * multiples of {@link #KEY_TILE} positions, as the scalar twin's) and {@code exp} taken by the
+ * Vector API. Key tiles no row of the task sees are skipped via
  * {@link AttentionMask#nextVisible}. Tasks run on {@link Parallel}; scratch is a few tiles per thread, kept between calls.
  */
 final class PanamaFlashAttention {
-    static final int QUERY_TILE = 32;
+    static final int QUERY_TILE = 128;
     static final int KEY_TILE = 64;
+    /** Query rows per register tile of the score and value products. */
+    static final int ROWS = 4;
 
     private PanamaFlashAttention() {
     }
@@ -54,7 +59,9 @@ final class PanamaFlashAttention {
         float[] row = new float[0];
         float[] keysT = new float[0];
         float[] values = new float[0];
-        final float[] scores = new float[KEY_TILE];
+        /** Scores, then softmax weights, of one register tile of rows: [ROWS][KEY_TILE]. */
+        final float[] weights = new float[ROWS * KEY_TILE];
+        final float[] correction = new float[ROWS];
         final int[] valueAt = new int[KEY_TILE];
         final float[] lanes = new float[F.length()];
 
@@ -85,9 +92,11 @@ final class PanamaFlashAttention {
             int d = kv.headDim();
             int group = nHeads / kv.nKvHeads();
             int rows = (t1 - t0) * group;
+            // rows padded to whole register tiles; a padding row sees no key
+            int padded = (rows + ROWS - 1) / ROWS * ROWS;
             boolean f16 = kv.type() == KvBuffer.Type.F16;
             // row r = (token t0 + r / group, query head kvHead·group + r % group)
-            Scratch scratch = SCRATCH.get().sizedFor(rows, d);
+            Scratch scratch = SCRATCH.get().sizedFor(padded, d);
             float[] queries = scratch.queries;
             int[] position = scratch.position;
             int[] end = scratch.end;
@@ -105,13 +114,15 @@ final class PanamaFlashAttention {
                 cursor = Math.min(cursor, mask.first(position[r]));
                 hi = Math.max(hi, end[r]);
             }
+            Arrays.fill(queries, rows * d, padded * d, 0f);
             float[] acc = scratch.acc;
-            Arrays.fill(acc, 0, rows * d, 0f);
+            Arrays.fill(acc, 0, padded * d, 0f);
             float[] max = scratch.max;
             Arrays.fill(max, 0, rows, Float.NEGATIVE_INFINITY);
             double[] sum = scratch.sum;
             Arrays.fill(sum, 0, rows, 0.0);
-            float[] scores = scratch.scores;
+            float[] weights = scratch.weights;
+            float[] correction = scratch.correction;
             float[] keysT = scratch.keysT;
             float[] row = scratch.row;
             float[] values = f16 ? scratch.values : kv.valuesF32();
@@ -143,25 +154,17 @@ final class PanamaFlashAttention {
                         keysT[j * KEY_TILE + i] = key[ko + j];
                     }
                 }
-                for (int r = 0; r < rows; r++) {
-                    int rowEnd = Math.min(k1, end[r]);
-                    if (mask.nextVisible(position[r], k0) >= rowEnd) {
-                        continue;
+                int n = k1 - k0;
+                for (int r0 = 0; r0 < padded; r0 += ROWS) {
+                    scores(queries, r0 * d, d, keysT, scale, weights, n);
+                    boolean seen = false;
+                    for (int b = 0; b < ROWS; b++) {
+                        int r = r0 + b;
+                        seen |= r < rows && softmaxStep(scratch, r, b, k0, k1);
                     }
-                    int n = rowEnd - k0;
-                    scores(queries, r * d, keysT, d, scale, scores, n);
-                    float tileMax = Float.NEGATIVE_INFINITY;
-                    for (int i = 0; i < n; i++) {
-                        if (!mask.visible(position[r], k0 + i)) {
-                            scores[i] = Float.NEGATIVE_INFINITY;
-                        }
-                        tileMax = Math.max(tileMax, scores[i]);
+                    if (seen) {
+                        accumulate(acc, r0 * d, d, correction, weights, n, values, valueAt);
                     }
-                    float newMax = Math.max(max[r], tileMax);
-                    float correction = (float) Math.exp(max[r] - newMax);
-                    sum[r] = sum[r] * correction + exps(scores, n, newMax, scratch.lanes);
-                    accumulate(acc, r * d, d, correction, scores, n, values, valueAt);
-                    max[r] = newMax;
                 }
                 cursor = k1;
             }
@@ -172,85 +175,184 @@ final class PanamaFlashAttention {
                 PanamaOpsKernels.scaleInPlace(out, o, d, (float) (1.0 / sum[r]));
             }
         }
+
+        /**
+         * Row r's online-softmax step over the tile's keys {@code [k0, k1)}, its scores in slot b of
+         * {@code weights}: the scores of visible keys become their weights {@code exp(s − m')}, the
+         * (hidden keys 0), the running max and sum move on and {@code s.correction[b] = exp(m − m')}. A row that sees no
+         * key of the tile keeps its state: weights 0 and correction 1. Returns whether it saw one.
+         */
+        private boolean softmaxStep(Scratch s, int r, int b, int k0, int k1) {
+            float[] weights = s.weights;
+            int at = b * KEY_TILE;
+            int n = k1 - k0;
+            int p = s.position[r];
+            int rowEnd = Math.min(k1, s.end[r]);
+            int first = mask.nextVisible(p, k0);
+            if (first >= rowEnd) {
+                Arrays.fill(weights, at, at + n, 0f);
+                s.correction[b] = 1f;
+                return false;
+            }
+            // the row's own keys only, from its first visible one, so its arithmetic does not
+            // depend on the other rows
+            int from = at + first - k0;
+            int to = at + rowEnd - k0;
+            if (!mask.contiguous()) {
+                for (int i = from; i < to; i++) {
+                    if (!mask.visible(p, k0 + i - at)) {
+                        weights[i] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+            }
+            float newMax = Math.max(s.max[r], max(weights, from, to - from));
+            s.correction[b] = (float) Math.exp(s.max[r] - newMax);
+            s.sum[r] = s.sum[r] * s.correction[b] + exps(weights, from, to - from, newMax, s.lanes);
+            Arrays.fill(weights, at, from, 0f);
+            Arrays.fill(weights, to, at + n, 0f);
+            s.max[r] = newMax;
+            return true;
+        }
     }
 
     /**
-     * {@code scores[i] = scale · Σ_j q[j]·keysT[j][i]} for the first n keys of a transposed tile,
-     * two key vectors at a time sharing each broadcast query element.
+     * {@code w[b][i] = scale · Σ_j q[b][j]·keysT[j][i]} for the {@link #ROWS} query rows at
+     * {@code qo} (d floats each) and the first n keys of a transposed tile (whole vectors of
+     * keys, so up to a vector past n; the tile is {@link #KEY_TILE} wide): a register tile of
+     * ROWS rows × two key vectors, each key load shared by the rows, each broadcast query
+     * element by the two vectors.
      */
-    private static void scores(float[] q, int qo, float[] keysT, int d, float scale, float[] scores, int n) {
+    private static void scores(float[] q, int qo, int d, float[] keysT, float scale, float[] w, int n) {
         int lanes = F.length();
-        int i = 0;
-        for (; i + lanes < n; i += 2 * lanes) {
-            FloatVector a = FloatVector.zero(F);
-            FloatVector b = FloatVector.zero(F);
+        for (int i = 0; i < n; i += 2 * lanes) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = FloatVector.zero(F);
+            FloatVector c0 = FloatVector.zero(F);
+            FloatVector c1 = FloatVector.zero(F);
+            FloatVector e0 = FloatVector.zero(F);
+            FloatVector e1 = FloatVector.zero(F);
             for (int j = 0; j < d; j++) {
-                FloatVector qj = FloatVector.broadcast(F, q[qo + j]);
-                a = qj.fma(FloatVector.fromArray(F, keysT, j * KEY_TILE + i), a);
-                b = qj.fma(FloatVector.fromArray(F, keysT, j * KEY_TILE + i + lanes), b);
+                FloatVector k0 = FloatVector.fromArray(F, keysT, j * KEY_TILE + i);
+                FloatVector k1 = FloatVector.fromArray(F, keysT, j * KEY_TILE + i + lanes);
+                FloatVector qa = FloatVector.broadcast(F, q[qo + j]);
+                a0 = qa.fma(k0, a0);
+                a1 = qa.fma(k1, a1);
+                FloatVector qb = FloatVector.broadcast(F, q[qo + d + j]);
+                b0 = qb.fma(k0, b0);
+                b1 = qb.fma(k1, b1);
+                FloatVector qc = FloatVector.broadcast(F, q[qo + 2 * d + j]);
+                c0 = qc.fma(k0, c0);
+                c1 = qc.fma(k1, c1);
+                FloatVector qe = FloatVector.broadcast(F, q[qo + 3 * d + j]);
+                e0 = qe.fma(k0, e0);
+                e1 = qe.fma(k1, e1);
             }
-            a.mul(scale).intoArray(scores, i);
-            b.mul(scale).intoArray(scores, i + lanes);
-        }
-        for (; i < n; i += lanes) {
-            FloatVector a = FloatVector.zero(F);
-            for (int j = 0; j < d; j++) {
-                a = FloatVector.broadcast(F, q[qo + j]).fma(FloatVector.fromArray(F, keysT, j * KEY_TILE + i), a);
-            }
-            a.mul(scale).intoArray(scores, i);
+            a0.mul(scale).intoArray(w, i);
+            a1.mul(scale).intoArray(w, i + lanes);
+            b0.mul(scale).intoArray(w, KEY_TILE + i);
+            b1.mul(scale).intoArray(w, KEY_TILE + i + lanes);
+            c0.mul(scale).intoArray(w, 2 * KEY_TILE + i);
+            c1.mul(scale).intoArray(w, 2 * KEY_TILE + i + lanes);
+            e0.mul(scale).intoArray(w, 3 * KEY_TILE + i);
+            e1.mul(scale).intoArray(w, 3 * KEY_TILE + i + lanes);
         }
     }
 
     /**
-     * {@code acc = acc·correction + Σ_i w[i]·v_i} over a tile's n value rows (row i at
-     * {@code values[valueAt[i]]}), one vector of the accumulator held in registers while the
-     * keys stream past, two FMA chains (even and odd keys).
+     * {@code acc[b] = acc[b]·correction[b] + Σ_i w[b][i]·v_i} for the {@link #ROWS} accumulator
+     * rows at {@code ao} (d floats each) over a tile's n value rows (row i at
+     * {@code values[valueAt[i]]}): a register tile of ROWS rows × two vectors of d, each value
+     * load shared by the rows, each broadcast weight by the two vectors.
      */
-    private static void accumulate(float[] acc, int ao, int d, float correction, float[] w, int n,
+    private static void accumulate(float[] acc, int ao, int d, float[] correction, float[] w, int n,
                                    float[] values, int[] valueAt) {
         int lanes = F.length();
         int c = 0;
-        for (int bound = F.loopBound(d); c < bound; c += lanes) {
-            FloatVector even = FloatVector.fromArray(F, acc, ao + c).mul(correction);
-            FloatVector odd = FloatVector.zero(F);
-            int i = 0;
-            for (; i + 1 < n; i += 2) {
-                even = FloatVector.fromArray(F, values, valueAt[i] + c).fma(FloatVector.broadcast(F, w[i]), even);
-                odd = FloatVector.fromArray(F, values, valueAt[i + 1] + c).fma(FloatVector.broadcast(F, w[i + 1]), odd);
-            }
-            if (i < n) {
-                even = FloatVector.fromArray(F, values, valueAt[i] + c).fma(FloatVector.broadcast(F, w[i]), even);
-            }
-            even.add(odd).intoArray(acc, ao + c);
-        }
-        for (; c < d; c++) {
-            float a = acc[ao + c] * correction;
+        for (; c + lanes <= d; c += 2 * lanes) {
+            // the second vector slides back over the first at the end of a row: the overlap is
+            // loaded before either is stored, so both compute (and store) the same values there
+            int c2 = Math.min(c + lanes, d - lanes);
+            FloatVector a0 = FloatVector.fromArray(F, acc, ao + c).mul(correction[0]);
+            FloatVector a1 = FloatVector.fromArray(F, acc, ao + c2).mul(correction[0]);
+            FloatVector b0 = FloatVector.fromArray(F, acc, ao + d + c).mul(correction[1]);
+            FloatVector b1 = FloatVector.fromArray(F, acc, ao + d + c2).mul(correction[1]);
+            FloatVector c0 = FloatVector.fromArray(F, acc, ao + 2 * d + c).mul(correction[2]);
+            FloatVector c1 = FloatVector.fromArray(F, acc, ao + 2 * d + c2).mul(correction[2]);
+            FloatVector e0 = FloatVector.fromArray(F, acc, ao + 3 * d + c).mul(correction[3]);
+            FloatVector e1 = FloatVector.fromArray(F, acc, ao + 3 * d + c2).mul(correction[3]);
             for (int i = 0; i < n; i++) {
-                a = Math.fma(values[valueAt[i] + c], w[i], a);
+                FloatVector v0 = FloatVector.fromArray(F, values, valueAt[i] + c);
+                FloatVector v1 = FloatVector.fromArray(F, values, valueAt[i] + c2);
+                FloatVector wa = FloatVector.broadcast(F, w[i]);
+                a0 = v0.fma(wa, a0);
+                a1 = v1.fma(wa, a1);
+                FloatVector wb = FloatVector.broadcast(F, w[KEY_TILE + i]);
+                b0 = v0.fma(wb, b0);
+                b1 = v1.fma(wb, b1);
+                FloatVector wc = FloatVector.broadcast(F, w[2 * KEY_TILE + i]);
+                c0 = v0.fma(wc, c0);
+                c1 = v1.fma(wc, c1);
+                FloatVector we = FloatVector.broadcast(F, w[3 * KEY_TILE + i]);
+                e0 = v0.fma(we, e0);
+                e1 = v1.fma(we, e1);
             }
-            acc[ao + c] = a;
+            a0.intoArray(acc, ao + c);
+            a1.intoArray(acc, ao + c2);
+            b0.intoArray(acc, ao + d + c);
+            b1.intoArray(acc, ao + d + c2);
+            c0.intoArray(acc, ao + 2 * d + c);
+            c1.intoArray(acc, ao + 2 * d + c2);
+            e0.intoArray(acc, ao + 3 * d + c);
+            e1.intoArray(acc, ao + 3 * d + c2);
+        }
+        c = Math.min(c, d);
+        for (int b = 0; b < ROWS; b++) {
+            int o = ao + b * d;
+            for (int cc = c; cc < d; cc++) {
+                float a = acc[o + cc] * correction[b];
+                for (int i = 0; i < n; i++) {
+                    a = Math.fma(values[valueAt[i] + cc], w[b * KEY_TILE + i], a);
+                }
+                acc[o + cc] = a;
+            }
         }
     }
 
+    /** The largest of {@code s[at … at + n)}, n ≥ 1. */
+    private static float max(float[] s, int at, int n) {
+        FloatVector lanes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            lanes = lanes.max(FloatVector.fromArray(F, s, at + i));
+        }
+        float max = lanes.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, s[at + i]);
+        }
+        return max;
+    }
+
     /**
-     * {@code s[i] = exp(s[i] − max)} in place (−∞ becomes 0) by {@link VectorMath#exp}; returns
+     * {@code s[at + i] = exp(s[at + i] − max)} for i < n in place (−∞ becomes 0) by {@link VectorMath#exp}; returns
      * their sum, the lanes added by {@link Lanes#sum} in a fixed order: the same bits whichever
      * thread and JIT tier run the row.
      */
-    private static double exps(float[] s, int n, float max, float[] laneSums) {
+    private static double exps(float[] s, int at, int n, float max, float[] laneSums) {
         FloatVector m = FloatVector.broadcast(F, max);
         FloatVector lanes = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, i).sub(m));
-            e.intoArray(s, i);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, at + i).sub(m));
+            e.intoArray(s, at + i);
             lanes = lanes.add(e);
         }
         lanes.intoArray(laneSums, 0);
         double sum = Lanes.sum(laneSums, 0);
         for (; i < n; i++) {
-            s[i] = (float) Math.exp(s[i] - max);
-            sum += s[i];
+            s[at + i] = (float) Math.exp(s[at + i] - max);
+            sum += s[at + i];
         }
         return sum;
     }

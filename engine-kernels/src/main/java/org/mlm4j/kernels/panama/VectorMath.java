@@ -31,27 +31,25 @@ final class VectorMath {
      * Overflows to +∞ above about 88.7 and flushes to 0 below about −103.9; NaN stays NaN.
      */
     static FloatVector exp(FloatVector x) {
+        // no calls to helpers of ours: where C2 stops inlining (NodeCountInliningCutoff in a large
+        // kernel) a helper taking a vector is called out of line, boxing it and running the lane
+        // operations interpreted; the Vector API's own methods are always inlined
         FloatVector n = x.fma(LOG2_E, ROUND).sub(ROUND);
         FloatVector minusN = n.neg();
-        FloatVector b = minusN.fma(splat(x, LN2_LO), minusN.fma(splat(x, LN2_HI), x));
+        FloatVector b = minusN.fma(FloatVector.broadcast(x.species(), LN2_LO),
+                minusN.fma(FloatVector.broadcast(x.species(), LN2_HI), x));
         FloatVector u = b.mul(b);
         FloatVector j = b.fma(C5, C4).fma(u, b.fma(C3, C2)).fma(u, b.fma(C1, 1f));
-        // 2^n as two factors 2^n1 · 2^n2, each a normal float, so results down to subnormals are exact
+        // 2^n as two factors 2^n1 · 2^n2, each a normal float built in the exponent field, so
+        // results down to subnormals are exact
         IntVector ni = (IntVector) n.max(-192f).min(192f).convert(VectorOperators.F2I, 0);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-        FloatVector result = j.mul(powerOfTwo(n1)).mul(powerOfTwo(ni.sub(n1)));
+        FloatVector twoN1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector twoN2 = ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector result = j.mul(twoN1).mul(twoN2);
         VectorMask<Float> overflow = x.compare(VectorOperators.GT, 88.72283f);
         VectorMask<Float> underflow = x.compare(VectorOperators.LT, -103.97208f);
         return result.blend(Float.POSITIVE_INFINITY, overflow).blend(0f, underflow);
-    }
-
-    private static FloatVector splat(FloatVector like, float v) {
-        return FloatVector.broadcast(like.species(), v);
-    }
-
-    /** 2^k for lanes k in [−126, 127], built in the exponent field. */
-    private static FloatVector powerOfTwo(IntVector k) {
-        return k.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
     }
 
     /** tanh(x) = 1 − 2 / (e^{2x} + 1), through {@link #exp}; saturates to ±1. */
