@@ -82,71 +82,127 @@ final class MatmulTiles {
 
     /** Weight rows of an outer-product tile: 4 vectors of them side by side. */
     static final int OUTER_ROWS = 4 * F.length();
-    /** Columns per partial sum of {@link #outer4x4}: ggml's 32-element quant block. */
+    /** Activation rows of an outer-product tile: 6 x 4 accumulators + 4 weights + 1 broadcast fit 32 registers. */
+    static final int OUTER_BATCH = 6;
+    /** Columns per partial sum of {@link #outer6x4}: ggml's 32-element quant block. */
     static final int SUM_BLOCK = 32;
 
     /**
-     * Outer-product form for large batches: {@code acc[ao_c + j] += Σ_{i<kc} panel[po + i·OUTER_ROWS + j]·x[xo_c + i]}
-     * for {@code j < OUTER_ROWS}, c < 4. The panel is transposed (the {@code OUTER_ROWS} weights of one
-     * column side by side), so each step broadcasts one activation per row against 4 weight vectors:
-     * 16 FMAs for 4 vector loads and 4 broadcasts, the sums run along the output dimension, and no
-     * horizontal sums are needed. Columns are summed in blocks of {@link #SUM_BLOCK} started from zero
-     * and then added to {@code acc} in order, as ggml adds its per-block dot products: a long running
-     * sum would round more and move quantized activations of the next layer across their rounding
-     * boundaries.
+     * Transposes the {@link #OUTER_ROWS} rows of {@code cols} floats at {@code panel[from + t·cols]} to
+     * {@code panel[k·OUTER_ROWS + t]} (the two regions must not overlap): each column's weights side by
+     * side for {@link #outer6x4}. With 8 lanes or more, one gather per vector of rows (AVX2 / AVX-512
+     * {@code vgatherdps}: ~0.24 ns per float vs 0.45 for the scalar loop, bench/README.md); narrower
+     * vectors (NEON has no gather, and the Vector API would emulate it) take the scalar loop.
+     * {@code rowStarts} is scratch of {@code F.length()} ints.
      */
-    static void outer4x4(float[] panel, int po, int kc, float[] x, int xo0, int xo1, int xo2, int xo3,
-                         float[] acc, int ao0, int ao1, int ao2, int ao3) {
+    static void transpose(float[] panel, int from, int cols, int[] rowStarts) {
+        int n = F.length();
+        if (n < 8) {
+            for (int k = 0; k < cols; k++) {
+                for (int t = 0; t < OUTER_ROWS; t++) {
+                    panel[k * OUTER_ROWS + t] = panel[from + t * cols + k];
+                }
+            }
+            return;
+        }
+        for (int t = 0; t < n; t++) {
+            rowStarts[t] = t * cols;
+        }
+        for (int k = 0; k < cols; k++) {
+            for (int t0 = 0; t0 < OUTER_ROWS; t0 += n) {
+                FloatVector.fromArray(F, panel, from + t0 * cols + k, rowStarts, 0).intoArray(panel, k * OUTER_ROWS + t0);
+            }
+        }
+    }
+
+    /**
+     * Outer-product form for large batches: {@code acc[ao + c·OUTER_ROWS + j] += Σ_{i<kc} panel[po + i·OUTER_ROWS + j]·x[xo + 6i + c]}
+     * for {@code j < OUTER_ROWS}, {@code c < 6}. The panel is transposed (the {@code OUTER_ROWS} weights of one
+     * column side by side) and the 6 activation rows interleaved (their values of one column side by
+     * side), so each step loads 4 weight vectors and broadcasts 6 activations from one index: 24 FMAs
+     * for 10 loads, the sums run along the output dimension, and no horizontal sums are needed.
+     * Columns are summed in blocks of {@link #SUM_BLOCK} started from zero and then added to
+     * {@code acc} in order, as ggml adds its per-block dot products: a long running sum would round
+     * more and move quantized activations of the next layer across their rounding boundaries.
+     */
+    static void outer6x4(float[] panel, int po, int kc, float[] x, int xo, float[] acc, int ao) {
         int n = F.length();
         for (int j0 = 0; j0 < kc; j0 += SUM_BLOCK) {
             FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
             FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
             FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+            FloatVector a40 = a00, a41 = a00, a42 = a00, a43 = a00;
+            FloatVector a50 = a00, a51 = a00, a52 = a00, a53 = a00;
             int j1 = Math.min(kc, j0 + SUM_BLOCK);
             for (int i = j0; i < j1; i++) {
                 int p = po + i * OUTER_ROWS;
+                int q = xo + OUTER_BATCH * i;
                 FloatVector w0 = FloatVector.fromArray(F, panel, p);
                 FloatVector w1 = FloatVector.fromArray(F, panel, p + n);
                 FloatVector w2 = FloatVector.fromArray(F, panel, p + 2 * n);
                 FloatVector w3 = FloatVector.fromArray(F, panel, p + 3 * n);
-                FloatVector x0 = FloatVector.broadcast(F, x[xo0 + i]);
+                FloatVector x0 = FloatVector.broadcast(F, x[q]);
                 a00 = w0.fma(x0, a00);
                 a01 = w1.fma(x0, a01);
                 a02 = w2.fma(x0, a02);
                 a03 = w3.fma(x0, a03);
-                FloatVector x1 = FloatVector.broadcast(F, x[xo1 + i]);
+                FloatVector x1 = FloatVector.broadcast(F, x[q + 1]);
                 a10 = w0.fma(x1, a10);
                 a11 = w1.fma(x1, a11);
                 a12 = w2.fma(x1, a12);
                 a13 = w3.fma(x1, a13);
-                FloatVector x2 = FloatVector.broadcast(F, x[xo2 + i]);
+                FloatVector x2 = FloatVector.broadcast(F, x[q + 2]);
                 a20 = w0.fma(x2, a20);
                 a21 = w1.fma(x2, a21);
                 a22 = w2.fma(x2, a22);
                 a23 = w3.fma(x2, a23);
-                FloatVector x3 = FloatVector.broadcast(F, x[xo3 + i]);
+                FloatVector x3 = FloatVector.broadcast(F, x[q + 3]);
                 a30 = w0.fma(x3, a30);
                 a31 = w1.fma(x3, a31);
                 a32 = w2.fma(x3, a32);
                 a33 = w3.fma(x3, a33);
+                FloatVector x4 = FloatVector.broadcast(F, x[q + 4]);
+                a40 = w0.fma(x4, a40);
+                a41 = w1.fma(x4, a41);
+                a42 = w2.fma(x4, a42);
+                a43 = w3.fma(x4, a43);
+                FloatVector x5 = FloatVector.broadcast(F, x[q + 5]);
+                a50 = w0.fma(x5, a50);
+                a51 = w1.fma(x5, a51);
+                a52 = w2.fma(x5, a52);
+                a53 = w3.fma(x5, a53);
             }
-            a00.add(FloatVector.fromArray(F, acc, ao0)).intoArray(acc, ao0);
-            a01.add(FloatVector.fromArray(F, acc, ao0 + n)).intoArray(acc, ao0 + n);
-            a02.add(FloatVector.fromArray(F, acc, ao0 + 2 * n)).intoArray(acc, ao0 + 2 * n);
-            a03.add(FloatVector.fromArray(F, acc, ao0 + 3 * n)).intoArray(acc, ao0 + 3 * n);
-            a10.add(FloatVector.fromArray(F, acc, ao1)).intoArray(acc, ao1);
-            a11.add(FloatVector.fromArray(F, acc, ao1 + n)).intoArray(acc, ao1 + n);
-            a12.add(FloatVector.fromArray(F, acc, ao1 + 2 * n)).intoArray(acc, ao1 + 2 * n);
-            a13.add(FloatVector.fromArray(F, acc, ao1 + 3 * n)).intoArray(acc, ao1 + 3 * n);
-            a20.add(FloatVector.fromArray(F, acc, ao2)).intoArray(acc, ao2);
-            a21.add(FloatVector.fromArray(F, acc, ao2 + n)).intoArray(acc, ao2 + n);
-            a22.add(FloatVector.fromArray(F, acc, ao2 + 2 * n)).intoArray(acc, ao2 + 2 * n);
-            a23.add(FloatVector.fromArray(F, acc, ao2 + 3 * n)).intoArray(acc, ao2 + 3 * n);
-            a30.add(FloatVector.fromArray(F, acc, ao3)).intoArray(acc, ao3);
-            a31.add(FloatVector.fromArray(F, acc, ao3 + n)).intoArray(acc, ao3 + n);
-            a32.add(FloatVector.fromArray(F, acc, ao3 + 2 * n)).intoArray(acc, ao3 + 2 * n);
-            a33.add(FloatVector.fromArray(F, acc, ao3 + 3 * n)).intoArray(acc, ao3 + 3 * n);
+            int a = ao;
+            a00.add(FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            a01.add(FloatVector.fromArray(F, acc, a + n)).intoArray(acc, a + n);
+            a02.add(FloatVector.fromArray(F, acc, a + 2 * n)).intoArray(acc, a + 2 * n);
+            a03.add(FloatVector.fromArray(F, acc, a + 3 * n)).intoArray(acc, a + 3 * n);
+            a += OUTER_ROWS;
+            a10.add(FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            a11.add(FloatVector.fromArray(F, acc, a + n)).intoArray(acc, a + n);
+            a12.add(FloatVector.fromArray(F, acc, a + 2 * n)).intoArray(acc, a + 2 * n);
+            a13.add(FloatVector.fromArray(F, acc, a + 3 * n)).intoArray(acc, a + 3 * n);
+            a += OUTER_ROWS;
+            a20.add(FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            a21.add(FloatVector.fromArray(F, acc, a + n)).intoArray(acc, a + n);
+            a22.add(FloatVector.fromArray(F, acc, a + 2 * n)).intoArray(acc, a + 2 * n);
+            a23.add(FloatVector.fromArray(F, acc, a + 3 * n)).intoArray(acc, a + 3 * n);
+            a += OUTER_ROWS;
+            a30.add(FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            a31.add(FloatVector.fromArray(F, acc, a + n)).intoArray(acc, a + n);
+            a32.add(FloatVector.fromArray(F, acc, a + 2 * n)).intoArray(acc, a + 2 * n);
+            a33.add(FloatVector.fromArray(F, acc, a + 3 * n)).intoArray(acc, a + 3 * n);
+            a += OUTER_ROWS;
+            a40.add(FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            a41.add(FloatVector.fromArray(F, acc, a + n)).intoArray(acc, a + n);
+            a42.add(FloatVector.fromArray(F, acc, a + 2 * n)).intoArray(acc, a + 2 * n);
+            a43.add(FloatVector.fromArray(F, acc, a + 3 * n)).intoArray(acc, a + 3 * n);
+            a += OUTER_ROWS;
+            a50.add(FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            a51.add(FloatVector.fromArray(F, acc, a + n)).intoArray(acc, a + n);
+            a52.add(FloatVector.fromArray(F, acc, a + 2 * n)).intoArray(acc, a + 2 * n);
+            a53.add(FloatVector.fromArray(F, acc, a + 3 * n)).intoArray(acc, a + 3 * n);
         }
     }
 

@@ -46,15 +46,21 @@ final class PanamaMatmulKernels implements MatmulKernels {
     private static final long PANEL_BYTES = 128 << 10;
     /**
      * From this batch on, the outer-product tiles ({@link #outerPanels}); below it the inner-product
-     * 4x4 tiles, which need no transposed panel. Measured (Q4_0 2048x2048, one thread): batch 64
-     * 8.5 ms inner vs 9.3 ms outer, batch 512 76 ms vs 52 ms; ViT F16 1024x1024 batch 577 23 vs 14 ms.
+     * 4x4 tiles, which need no transposed panel. Measured (2048x2048, one thread, best call, load
+     * 3-4): Q4_0 / Q8_0 batch 64 outer 6.0 / 5.8 ms vs inner 7.3 / 7.5 ms, F16 1024x1024 batch 64
+     * 1.42 vs 1.83 ms; Q4_0 batch 32 3.9 vs 3.7 ms, batch 16 2.7 vs 2.0 ms.
      */
-    private static final int OUTER_MIN_BATCH = 128;
+    private static final int OUTER_MIN_BATCH = 64;
     /**
      * Columns per pass of an outer-product tile: its slice of the transposed panel is 32 KiB, in L1
      * (a multiple of {@link MatmulTiles#SUM_BLOCK} at every vector width).
      */
     private static final int OUTER_K_BLOCK = (32 << 10) / (4 * MatmulTiles.OUTER_ROWS);
+    /**
+     * Columns of a weight tile unpacked and transposed at a time: whole K-quant super-blocks and
+     * whole {@code OUTER_K_BLOCK} slices, so that the tile's floats stay in L2 however long its rows.
+     */
+    private static final int OUTER_UNPACK_COLS = Math.max(256, OUTER_K_BLOCK);
 
     @Override
     public void matmul(Tensor w, float[] x, int xOffset, float[] y, int yOffset, int batch, Numerics numerics) {
@@ -206,54 +212,53 @@ final class PanamaMatmulKernels implements MatmulKernels {
     }
 
     /**
-     * Large batches (prompt prefill, ViT): each tile of {@code OUTER_ROWS} weight rows is unpacked and
-     * transposed once, then, a 32 KiB slice of columns at a time (kept in L1), multiplied against
-     * every activation row 4 at a time ({@link MatmulTiles#outer4x4}) into per-row partial sums
-     * (batch · OUTER_ROWS floats, in L2). Each output is the in-order sum of its 32-column block sums,
-     * so the tile and chunk boundaries (and the thread count) do not change it. A last group of fewer
-     * than 4 activation rows repeats its last row into a spare slot of partial sums that is never read.
+     * Large batches (prompt prefill, ViT): the activation rows are interleaved 6 at a time
+     * ({@link #interleave}); each tile of {@code OUTER_ROWS} weight rows is unpacked and transposed
+     * {@code OUTER_UNPACK_COLS} columns at a time, and each 32 KiB slice of that (kept in L1) is
+     * multiplied against every group of 6 activation rows ({@link MatmulTiles#outer6x4}) into
+     * per-row partial sums (batch · OUTER_ROWS floats, in L2). Each output is the in-order sum of its
+     * 32-column block sums, so the tile and chunk boundaries (and the thread count) do not change
+     * it. The last group's rows past the batch are zeros whose partial sums are never read.
      */
     private static void outerPanels(Tensor w, Activations a, float[] xs, int xo, float[] y, int yOffset, int batch,
                                     int rows, int cols, int grain) {
         GgmlType type = w.type();
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
+        long rangeBytes = (long) OUTER_UNPACK_COLS / type.blockSize * type.typeSize;
         int group = WeightPanels.minGroup(type);
         int groups = group == 0 ? 0 : cols / group;
         float[] groupSums = group == 0 ? null : groupSums(a, xs, xo, group);
         int width = MatmulTiles.OUTER_ROWS;
+        int height = MatmulTiles.OUTER_BATCH;
+        int rowGroups = (batch + height - 1) / height;
+        float[] xi = interleave(xs, xo, batch, cols, rowGroups);
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
-            int rowAt = width * cols;
+            int rowAt = width * OUTER_UNPACK_COLS;
             float[] panel = s.panel(2 * rowAt);
             float[] mins = s.mins(width * groups);
-            float[] acc = s.acc((batch + 1) * width);
+            float[] acc = s.acc(rowGroups * height * width);
             QuantBlock scratch = s.block;
             for (int r = r0; r < r1; r += width) {
                 int n = Math.min(width, r1 - r);
-                // Unpacked row by row after the tile, then transposed reading all rows at once, so the
-                // writes are sequential and each row's cache line is reused over consecutive columns.
-                for (int t = 0; t < n; t++) {
-                    WeightPanels.unpack(type, data, (r + t) * rowBytes, cols, panel, rowAt + t * cols, mins,
-                            t * groups, scratch);
-                }
-                // Rows past r1 multiply as zeros; their outputs are not stored.
-                Arrays.fill(panel, rowAt + n * cols, 2 * rowAt, 0f);
-                for (int k = 0; k < cols; k++) {
-                    for (int t = 0; t < width; t++) {
-                        panel[k * width + t] = panel[rowAt + t * cols + k];
+                Arrays.fill(acc, 0, rowGroups * height * width, 0f);
+                for (int u0 = 0; u0 < cols; u0 += OUTER_UNPACK_COLS) {
+                    int uc = Math.min(OUTER_UNPACK_COLS, cols - u0);
+                    // unpacked row by row after the transposed slice, then transposed
+                    for (int t = 0; t < n; t++) {
+                        WeightPanels.unpack(type, data, (r + t) * rowBytes + u0 / OUTER_UNPACK_COLS * rangeBytes,
+                                uc, panel, rowAt + t * uc, mins, t * groups + (group == 0 ? 0 : u0 / group), scratch);
                     }
-                }
-                Arrays.fill(acc, 0, batch * width, 0f);
-                for (int k0 = 0; k0 < cols; k0 += OUTER_K_BLOCK) {
-                    int kc = Math.min(OUTER_K_BLOCK, cols - k0);
-                    for (int b = 0; b < batch; b += TILE_ROWS) {
-                        int b1 = Math.min(b + 1, batch - 1);
-                        int b2 = Math.min(b + 2, batch - 1);
-                        int b3 = Math.min(b + 3, batch - 1);
-                        MatmulTiles.outer4x4(panel, k0 * width, kc, xs, xo + b * cols + k0, xo + b1 * cols + k0,
-                                xo + b2 * cols + k0, xo + b3 * cols + k0, acc, b * width, slot(b + 1, batch, width),
-                                slot(b + 2, batch, width), slot(b + 3, batch, width));
+                    // Rows past r1 multiply as zeros; their outputs are not stored.
+                    Arrays.fill(panel, rowAt + n * uc, rowAt + width * uc, 0f);
+                    MatmulTiles.transpose(panel, rowAt, uc, s.rowStarts);
+                    for (int k0 = u0; k0 < u0 + uc; k0 += OUTER_K_BLOCK) {
+                        int kc = Math.min(OUTER_K_BLOCK, cols - k0);
+                        for (int g = 0; g < rowGroups; g++) {
+                            MatmulTiles.outer6x4(panel, (k0 - u0) * width, kc, xi, height * (rowGroups * k0 + g * kc),
+                                    acc, g * height * width);
+                        }
                     }
                 }
                 for (int b = 0; b < batch; b++) {
@@ -266,9 +271,31 @@ final class PanamaMatmulKernels implements MatmulKernels {
         });
     }
 
-    /** Where activation row {@code b}'s partial sums go: the spare slot after the last row when {@code b} is past it. */
-    private static int slot(int b, int batch, int width) {
-        return Math.min(b, batch) * width;
+    /**
+     * The activation rows in groups of {@link MatmulTiles#OUTER_BATCH}, slice by slice of
+     * {@code OUTER_K_BLOCK} columns (so that one slice of every row is contiguous), each group's
+     * values of one column side by side: row {@code 6g + c}, column {@code k0 + j} of the slice at
+     * {@code k0} (holding {@code kc} columns) at {@code [6·(rowGroups·k0 + g·kc + j) + c]}. Rows past
+     * the batch are zeros.
+     */
+    private static float[] interleave(float[] xs, int xo, int batch, int cols, int rowGroups) {
+        int height = MatmulTiles.OUTER_BATCH;
+        float[] xi = new float[rowGroups * height * cols];
+        Parallel.forRange(batch, Parallel.grain(batch, 4L * cols, PANEL_BYTES, 1), (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                int g = b / height;
+                int c = b % height;
+                for (int k0 = 0; k0 < cols; k0 += OUTER_K_BLOCK) {
+                    int kc = Math.min(OUTER_K_BLOCK, cols - k0);
+                    int to = height * (rowGroups * k0 + g * kc) + c;
+                    int from = xo + b * cols + k0;
+                    for (int j = 0; j < kc; j++) {
+                        xi[to + height * j] = xs[from + j];
+                    }
+                }
+            }
+        });
+        return xi;
     }
 
     /** Per-thread work arrays, grown on demand and kept: no allocation per call in steady state. */
@@ -279,6 +306,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         final float[] pair = new float[2];
         final float[] lanes = new float[Lanes.scratch(TILE_ROWS * TILE_ROWS)];
         final QuantBlock block = new QuantBlock();
+        final int[] rowStarts = new int[VectorConstants.F.length()];
         private float[] panel = new float[0];
         private float[] mins = new float[0];
         private float[] acc = new float[0];

@@ -1,0 +1,70 @@
+package org.mlm4j.kernels.panama;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.mlm4j.kernels.KernelProvider;
+
+/**
+ * The outer-product pieces bit for bit against scalar loops doing the same arithmetic: the panel
+ * transpose (gathers at 8 lanes and more), and {@link MatmulTiles#outer6x4}, whose every output is
+ * a sequence of fused multiply-adds over one 32-column block from zero, then added to the partial
+ * sum in block order ({@link Math#fma} rounds as each vector lane does).
+ */
+class MatmulTilesTest {
+    private static final int ROWS = MatmulTiles.OUTER_ROWS;
+    private static final int HEIGHT = MatmulTiles.OUTER_BATCH;
+
+    @ParameterizedTest(name = "cols {0}")
+    @ValueSource(ints = {1, 7, 16, 33, 256})
+    void transposePutsEachColumnsWeightsSideBySide(int cols) {
+        assumeTrue(KernelProvider.vectorModulePresent(), "the scalar execution has no Vector API");
+        float[] panel = random(2 * ROWS * cols, cols);
+        float[] expected = panel.clone();
+        for (int k = 0; k < cols; k++) {
+            for (int t = 0; t < ROWS; t++) {
+                expected[k * ROWS + t] = panel[ROWS * cols + t * cols + k];
+            }
+        }
+        MatmulTiles.transpose(panel, ROWS * cols, cols, new int[VectorConstants.F.length()]);
+        assertThat(panel).containsExactly(expected);
+    }
+
+    @ParameterizedTest(name = "kc {0}")
+    @ValueSource(ints = {1, 5, 31, 32, 33, 100, 128})
+    void outerProductSumsEach32ColumnBlockFromZeroInOrder(int kc) {
+        assumeTrue(KernelProvider.vectorModulePresent(), "the scalar execution has no Vector API");
+        int po = 3 * ROWS;
+        int xo = 11;
+        int ao = 2 * ROWS;
+        float[] panel = random(po + kc * ROWS, kc);
+        float[] x = random(xo + HEIGHT * kc, kc + 1);
+        float[] acc = random(ao + HEIGHT * ROWS + 5, kc + 2);
+        float[] expected = acc.clone();
+        for (int c = 0; c < HEIGHT; c++) {
+            for (int j = 0; j < ROWS; j++) {
+                for (int j0 = 0; j0 < kc; j0 += MatmulTiles.SUM_BLOCK) {
+                    float block = 0;
+                    for (int i = j0; i < Math.min(kc, j0 + MatmulTiles.SUM_BLOCK); i++) {
+                        block = Math.fma(panel[po + i * ROWS + j], x[xo + HEIGHT * i + c], block);
+                    }
+                    expected[ao + c * ROWS + j] += block;
+                }
+            }
+        }
+        MatmulTiles.outer6x4(panel, po, kc, x, xo, acc, ao);
+        assertThat(acc).containsExactly(expected);
+    }
+
+    private static float[] random(int n, long seed) {
+        Random random = new Random(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+}
