@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.mlm4j.kernels.MatmulKernels.Numerics;
 import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.Dequantize;
@@ -113,12 +113,15 @@ class MatmulKernelsTest {
         }
     }
 
-    /** Batch 3 runs the inner-product tiles, batch 131 the outer-product ones (with a partial group of rows). */
-    @ParameterizedTest(name = "batch {0}")
-    @ValueSource(ints = {3, 131})
-    void resultsDoNotDependOnTheThreadCount(int batch) {
+    /**
+     * Batch 1 runs the decode kernels (which read the next tile's scales ahead, across chunk ends),
+     * batch 3 the inner-product tiles, batch 131 the outer-product ones (with a partial group of rows).
+     */
+    @ParameterizedTest(name = "{0} batch {1}")
+    @CsvSource({"Q4_0, 1", "Q8_0, 1", "Q4_0, 3", "Q4_0, 131"})
+    void resultsDoNotDependOnTheThreadCount(GgmlType type, int batch) {
         Shape s = new Shape(207, 4096 + 256, batch);
-        Tensor w = SyntheticWeights.gaussian(GgmlType.Q4_0, s.rows, s.cols, 5, s.rows);
+        Tensor w = SyntheticWeights.gaussian(type, s.rows, s.cols, 5, s.rows);
         float[] x = SyntheticWeights.activations(s.batch, s.cols, 6);
         int threads = Parallel.threads();
         try {

@@ -23,7 +23,14 @@ import org.mlm4j.tensor.LittleEndian;
  *
  * <p>The activations are the floats {@code dX·qX} (exact) under GGML numerics or plain x under
  * FLOAT. Q4_0's −8 offset leaves the vector loop: {@code Σ(q−8)·x = Σq·x − 8·Σx}, with the block
- * sums {@code Σx} precomputed once per call and folded in as one scalar FMA per row and block.
+ * sums {@code Σx} precomputed once per call and met by each row's block scales in one vector dot
+ * product ({@link #offset}): as a scalar sum inside the loop its 4-cycle add chain alone cost a
+ * quarter of the loop.
+ *
+ * <p>Block scales (fp16) are converted by scalar reads into {@code d[r·blocks + i]} (row r of the
+ * tile, block i) one tile ahead: the loop over tile t reads the scales of tile t+1 next to its vector
+ * work, so those reads (which touch every cache line of the next tile) overlap with arithmetic
+ * instead of running as a separate pass that stalls on memory (bench/README.md has the figures).
  *
  * <p>Measured (AVX-512, bench/README.md): for Q8_0 under GGML numerics an int8→int16 multiply
  * (B2S, mul, two S2I, add, I2F, FMA per block) was ~8% faster than this float path on an
@@ -51,12 +58,14 @@ final class MatvecKernels {
     }
 
     /**
-     * Rows at byte offsets {@code o0..o3}: {@code out[r] = Σ_blocks d_r·Σ q·x} over {@code blocks}
-     * Q8_0 blocks, x from {@code x[xo]}.
+     * Rows at byte offsets {@code rows[0..3]}: {@code out[r] = Σ_blocks d_r·Σ q·x} over {@code blocks}
+     * Q8_0 blocks, x from {@code x[xo]}, block scales from {@code d}; the scales of the rows at
+     * {@code rows[4..7]} (the next tile) go to {@code next}.
      */
-    static void q8_0Rows4(MemorySegment w, long o0, long o1, long o2, long o3, int blocks, float[] x, int xo,
-                          float[] out, float[] lanes, float[] d) {
-        scales(w, o0, o1, o2, o3, blocks, Blocks.Q8_0.BYTES, d);
+    static void q8_0Rows4(MemorySegment w, long[] rows, int blocks, float[] x, int xo, float[] out, float[] lanes,
+                          float[] d, float[] next) {
+        long o0 = rows[0], o1 = rows[1], o2 = rows[2], o3 = rows[3];
+        long n0 = rows[4], n1 = rows[5], n2 = rows[6], n3 = rows[7];
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int i = 0; i < blocks; i++) {
             long b = (long) i * Blocks.Q8_0.BYTES;
@@ -72,10 +81,14 @@ final class MatvecKernels {
                     p3 = ints(b3, p).fma(xv, p3);
                 }
             }
-            acc0 = p0.fma(FloatVector.broadcast(F, d[4 * i]), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, d[4 * i + 1]), acc1);
-            acc2 = p2.fma(FloatVector.broadcast(F, d[4 * i + 2]), acc2);
-            acc3 = p3.fma(FloatVector.broadcast(F, d[4 * i + 3]), acc3);
+            acc0 = p0.fma(FloatVector.broadcast(F, d[i]), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, d[blocks + i]), acc1);
+            acc2 = p2.fma(FloatVector.broadcast(F, d[2 * blocks + i]), acc2);
+            acc3 = p3.fma(FloatVector.broadcast(F, d[3 * blocks + i]), acc3);
+            next[i] = LittleEndian.f16(w, n0 + b);
+            next[blocks + i] = LittleEndian.f16(w, n1 + b);
+            next[2 * blocks + i] = LittleEndian.f16(w, n2 + b);
+            next[3 * blocks + i] = LittleEndian.f16(w, n3 + b);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());
@@ -87,15 +100,18 @@ final class MatvecKernels {
     }
 
     /**
-     * As {@link #q8_0Rows4} for two rows of Q4_0 blocks (nibbles 0..15; the −8 enters through
-     * {@code blockSums[i] = Σx} over block i). Two rows, not four: with four, C2 runs out of its
-     * inlining node budget inside the loop and the vectors get boxed.
+     * As {@link #q8_0Rows4} for the two rows {@code rows[first]}, {@code rows[first + 1]} of Q4_0
+     * blocks (nibbles 0..15; the −8 enters through {@code blockSums[i] = Σx} over block i), results to
+     * {@code out[first..first+1]}; the next tile's rows {@code rows[4 + first]} and
+     * {@code rows[5 + first]} have their scales read to {@code next}. Two rows, not four: with four,
+     * C2 runs out of its inlining node budget inside the loop and the vectors get boxed.
      */
-    static void q4_0Rows2(MemorySegment w, long o0, long o1, int blocks, float[] x, int xo,
-                          float[] blockSums, float[] out, float[] lanes, float[] d) {
-        scales(w, o0, o1, o0, o1, blocks, Blocks.Q4_0.BYTES, d);
+    static void q4_0Rows2(MemorySegment w, long[] rows, int first, int blocks, float[] x, int xo, float[] blockSums,
+                          float[] out, float[] lanes, float[] d, float[] next) {
+        long o0 = rows[first], o1 = rows[first + 1];
+        long n0 = rows[4 + first], n1 = rows[5 + first];
+        int d0 = first * blocks, d1 = d0 + blocks;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        float c0 = 0, c1 = 0;
         for (int i = 0; i < blocks; i++) {
             long b = (long) i * Blocks.Q4_0.BYTES;
             FloatVector p0 = FloatVector.zero(F), p1 = p0;
@@ -113,32 +129,41 @@ final class MatvecKernels {
                     p1 = floats(v1.lanewise(VectorOperators.LSHR, 4)).fma(xh, p1);
                 }
             }
-            float d0 = d[4 * i], d1 = d[4 * i + 1];
-            acc0 = p0.fma(FloatVector.broadcast(F, d0), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, d1), acc1);
-            float s = blockSums[i];
-            c0 += d0 * s;
-            c1 += d1 * s;
+            acc0 = p0.fma(FloatVector.broadcast(F, d[d0 + i]), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, d[d1 + i]), acc1);
+            next[d0 + i] = LittleEndian.f16(w, n0 + b);
+            next[d1 + i] = LittleEndian.f16(w, n1 + b);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());
-        out[0] = Lanes.sum(lanes, 0) - 8 * c0;
-        out[1] = Lanes.sum(lanes, F.length()) - 8 * c1;
+        out[first] = Lanes.sum(lanes, 0) - 8 * offset(d, d0, blockSums, blocks, lanes);
+        out[first + 1] = Lanes.sum(lanes, F.length()) - 8 * offset(d, d1, blockSums, blocks, lanes);
+    }
+
+    /** {@code Σ_i d[at + i]·sums[i]} over {@code blocks}, in a fixed order (vector lanes, then the tail). */
+    private static float offset(float[] d, int at, float[] sums, int blocks, float[] lanes) {
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(blocks);
+        for (int i = 0; i < bound; i += F.length()) {
+            acc = FloatVector.fromArray(F, d, at + i).fma(FloatVector.fromArray(F, sums, i), acc);
+        }
+        acc.intoArray(lanes, 0);
+        float s = Lanes.sum(lanes, 0);
+        for (int i = bound; i < blocks; i++) {
+            s += d[at + i] * sums[i];
+        }
+        return s;
     }
 
     /**
-     * The fp16 block scales (first field of Q4_0 and Q8_0 blocks) of the four rows, interleaved:
-     * {@code d[4i + r]}. Read in a scalar pass first, because in the vector loop the segment reads
-     * would not be inlined (C2's node budget) and each call would spill every vector register.
+     * The fp16 block scales (first field of Q4_0 and Q8_0 blocks) of the 4 rows at {@code rows[0..3]}
+     * to {@code d[r·blocks + i]}: for a pool chunk's first tile, before any loop reads them ahead.
      */
-    private static void scales(MemorySegment w, long o0, long o1, long o2, long o3, int blocks, int blockBytes,
-                               float[] d) {
-        for (int i = 0; i < blocks; i++) {
-            long b = (long) i * blockBytes;
-            d[4 * i] = LittleEndian.f16(w, o0 + b);
-            d[4 * i + 1] = LittleEndian.f16(w, o1 + b);
-            d[4 * i + 2] = LittleEndian.f16(w, o2 + b);
-            d[4 * i + 3] = LittleEndian.f16(w, o3 + b);
+    static void scales(MemorySegment w, long[] rows, int blocks, int blockBytes, float[] d) {
+        for (int r = 0; r < 4; r++) {
+            for (int i = 0; i < blocks; i++) {
+                d[r * blocks + i] = LittleEndian.f16(w, rows[r] + (long) i * blockBytes);
+            }
         }
     }
 

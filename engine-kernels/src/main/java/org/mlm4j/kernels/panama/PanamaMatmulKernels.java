@@ -111,35 +111,50 @@ final class PanamaMatmulKernels implements MatmulKernels {
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
             float[] out = s.out;
-            float[] pair = s.pair;
             float[] lanes = s.lanes;
             float[] scales = s.mins(TILE_ROWS * blocks);
+            float[] next = s.acc(TILE_ROWS * blocks);
+            long[] tileRows = s.tileRows;
+            if (type != GgmlType.F16) {
+                tileOffsets(r0, r0, r1, rowBytes, tileRows);
+                MatvecKernels.scales(data, tileRows, blocks, (int) type.typeSize, scales);
+            }
             for (int r = r0; r < r1; r += TILE_ROWS) {
-                int n = Math.min(TILE_ROWS, r1 - r);
-                long o0 = r * rowBytes;
-                long o1 = Math.min(r + 1, r1 - 1) * rowBytes;
-                long o2 = Math.min(r + 2, r1 - 1) * rowBytes;
-                long o3 = Math.min(r + 3, r1 - 1) * rowBytes;
+                tileOffsets(r, r + TILE_ROWS, r1, rowBytes, tileRows);
                 if (type == GgmlType.F16) {
                     // fp16 → float by the plain loop C2 compiles to vcvtph2ps, 4 rows at a time into
                     // a panel that stays in L1/L2, multiplied before the next rows are read
                     float[] panel = s.panel(TILE_ROWS * cols);
-                    HalfFloats.f16ToF32(data, o0, panel, 0, cols);
-                    HalfFloats.f16ToF32(data, o1, panel, cols, cols);
-                    HalfFloats.f16ToF32(data, o2, panel, 2 * cols, cols);
-                    HalfFloats.f16ToF32(data, o3, panel, 3 * cols, cols);
+                    for (int t = 0; t < TILE_ROWS; t++) {
+                        HalfFloats.f16ToF32(data, tileRows[t], panel, t * cols, cols);
+                    }
                     MatmulTiles.tile4x1(panel, 0, cols, xs, xo, out, lanes);
-                } else if (q4) {
-                    MatvecKernels.q4_0Rows2(data, o0, o1, blocks, xs, xo, blockSums, out, lanes, scales);
-                    MatvecKernels.q4_0Rows2(data, o2, o3, blocks, xs, xo, blockSums, pair, lanes, scales);
-                    out[2] = pair[0];
-                    out[3] = pair[1];
                 } else {
-                    MatvecKernels.q8_0Rows4(data, o0, o1, o2, o3, blocks, xs, xo, out, lanes, scales);
+                    if (q4) {
+                        MatvecKernels.q4_0Rows2(data, tileRows, 0, blocks, xs, xo, blockSums, out, lanes, scales, next);
+                        MatvecKernels.q4_0Rows2(data, tileRows, 2, blocks, xs, xo, blockSums, out, lanes, scales, next);
+                    } else {
+                        MatvecKernels.q8_0Rows4(data, tileRows, blocks, xs, xo, out, lanes, scales, next);
+                    }
+                    float[] t = scales;
+                    scales = next;
+                    next = t;
                 }
+                int n = Math.min(TILE_ROWS, r1 - r);
                 System.arraycopy(out, 0, y, yOffset + r, n);
             }
         });
+    }
+
+    /**
+     * Byte offsets of the 4 rows of the tile at {@code r} and of the one at {@code following} into
+     * {@code offsets[0..7]}; rows past {@code end - 1} repeat the last row (their results are dropped).
+     */
+    private static void tileOffsets(int r, int following, int end, long rowBytes, long[] offsets) {
+        for (int t = 0; t < TILE_ROWS; t++) {
+            offsets[t] = Math.min(r + t, end - 1) * rowBytes;
+            offsets[TILE_ROWS + t] = Math.min(following + t, end - 1) * rowBytes;
+        }
     }
 
     private static float[] blockSums(float[] xs, int xo, int cols) {
@@ -303,7 +318,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         private static final ThreadLocal<Scratch> OF_THREAD = ThreadLocal.withInitial(Scratch::new);
 
         final float[] out = new float[TILE_ROWS * TILE_ROWS];
-        final float[] pair = new float[2];
+        final long[] tileRows = new long[2 * TILE_ROWS];
         final float[] lanes = new float[Lanes.scratch(TILE_ROWS * TILE_ROWS)];
         final QuantBlock block = new QuantBlock();
         final int[] rowStarts = new int[VectorConstants.F.length()];
