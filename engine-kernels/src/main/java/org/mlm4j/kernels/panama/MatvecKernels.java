@@ -15,7 +15,7 @@ import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.LittleEndian;
 
 /**
- * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 blocks: four
+ * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 / Q4_K blocks: four
  * weight rows per pass share every activation load; each block's quants are widened to int lanes
  * ({@code B2I}), converted to float and multiplied into a per-block partial with FMA (products of
  * small integers and the activation floats), then scaled by the row's block scale into one
@@ -138,6 +138,75 @@ final class MatvecKernels {
         acc1.intoArray(lanes, F.length());
         out[first] = Lanes.sum(lanes, 0) - 8 * offset(d, d0, blockSums, blocks, lanes);
         out[first + 1] = Lanes.sum(lanes, F.length()) - 8 * offset(d, d1, blockSums, blocks, lanes);
+    }
+
+    /**
+     * Two rows of Q4_K at byte offsets {@code o0}, {@code o1}: {@code out[at + r] = Σ_blocks Σ_j
+     * d·sc_j·Σ q·x − dmin·m_j·groupSums[j]}, with x from {@code x[xo]} and {@code groupSums} the sums
+     * of x over each 32-element sub-block as ggml forms them (from the Q8_K {@code bsums}), and
+     * {@code scales} / {@code mins} the rows' unpacked {@code d·sc_j} / {@code −dmin·m_j}
+     * ({@link #subBlockScales}, row r from {@code r·8·blocks}). The nibbles go through the same float
+     * path as Q4_0's: sub-blocks 2j and 2j+1 are the low and high nibbles of the same 32 bytes.
+     * The unpacking stays out of this method: inlined here, its segment reads push C2 past its node
+     * budget and the vector helpers in the loop stop being inlined (measured 0.8 vs 4.3 GB/s).
+     */
+    static void q4_KRows2(MemorySegment w, long o0, long o1, int blocks, float[] x, int xo, float[] groupSums,
+                          float[] out, int at, float[] lanes, float[] scales, float[] mins) {
+        int groups = 8 * blocks;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        // pair j of block i: the 32 bytes holding sub-blocks 2j (low nibbles) and 2j+1 (high)
+        for (int pair = 0; pair < 4 * blocks; pair++) {
+            long q = (long) (pair >> 2) * Blocks.Q4_K.BYTES + Blocks.Q4_K.QS + 32 * (pair & 3);
+            int e0 = xo + 64 * pair;
+            FloatVector lo0 = FloatVector.zero(F), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+            for (int g = 0; g < 32; g += BL) {
+                ByteVector b0 = bytes(w, o0 + q + g), b1 = bytes(w, o1 + q + g);
+                for (int p = 0; p < B_TO_I_PARTS; p++) {
+                    int e = e0 + g + p * L;
+                    FloatVector xl = FloatVector.fromArray(F, x, e);
+                    FloatVector xh = FloatVector.fromArray(F, x, e + 32);
+                    IntVector v0 = widenUnsigned(b0, p), v1 = widenUnsigned(b1, p);
+                    lo0 = floats(v0.and(0xF)).fma(xl, lo0);
+                    lo1 = floats(v1.and(0xF)).fma(xl, lo1);
+                    hi0 = floats(v0.lanewise(VectorOperators.LSHR, 4)).fma(xh, hi0);
+                    hi1 = floats(v1.lanewise(VectorOperators.LSHR, 4)).fma(xh, hi1);
+                }
+            }
+            acc0 = lo0.fma(FloatVector.broadcast(F, scales[2 * pair]), acc0);
+            acc0 = hi0.fma(FloatVector.broadcast(F, scales[2 * pair + 1]), acc0);
+            acc1 = lo1.fma(FloatVector.broadcast(F, scales[groups + 2 * pair]), acc1);
+            acc1 = hi1.fma(FloatVector.broadcast(F, scales[groups + 2 * pair + 1]), acc1);
+        }
+        acc0.intoArray(lanes, 0);
+        acc1.intoArray(lanes, F.length());
+        out[at] = Lanes.sum(lanes, 0) + offset(mins, 0, groupSums, groups, lanes);
+        out[at + 1] = Lanes.sum(lanes, F.length()) + offset(mins, groups, groupSums, groups, lanes);
+    }
+
+    /**
+     * A Q4_K row's {@code d·sc_j} and {@code −dmin·m_j} per sub-block, to {@code scales[at..]} and
+     * {@code mins[at..]}. The 12 packed bytes are read as three ints {@code a, b, c} (bytes 0-3, 4-7,
+     * 8-11) and unpacked as {@link Blocks.Q4_K#scale} / {@link Blocks.Q4_K#min} do byte by byte:
+     * sub-block t < 4 has scale {@code a[t] & 63} and min {@code b[t] & 63}; sub-block 4 + t has
+     * scale {@code c[t] & 15 | (a[t] >> 6) << 4} and min {@code c[t] >> 4 | (b[t] >> 6) << 4}.
+     */
+    static void subBlockScales(MemorySegment w, long row, int blocks, float[] scales, float[] mins, int at) {
+        for (int i = 0; i < blocks; i++) {
+            long o = row + (long) i * Blocks.Q4_K.BYTES;
+            float d = LittleEndian.f16(w, o + Blocks.Q4_K.D);
+            float dmin = LittleEndian.f16(w, o + Blocks.Q4_K.DMIN);
+            int a = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES);
+            int b = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES + 4);
+            int c = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES + 8);
+            int to = at + 8 * i;
+            for (int t = 0; t < 4; t++) {
+                int at8 = a >>> 8 * t & 0xFF, bt8 = b >>> 8 * t & 0xFF, ct8 = c >>> 8 * t & 0xFF;
+                scales[to + t] = d * (at8 & 63);
+                mins[to + t] = -dmin * (bt8 & 63);
+                scales[to + 4 + t] = d * (ct8 & 15 | (at8 >>> 6) << 4);
+                mins[to + 4 + t] = -dmin * (ct8 >>> 4 | (bt8 >>> 6) << 4);
+            }
+        }
     }
 
     /** {@code Σ_i d[at + i]·sums[i]} over {@code blocks}, in a fixed order (vector lanes, then the tail). */

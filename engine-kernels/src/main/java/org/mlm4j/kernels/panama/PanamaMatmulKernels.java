@@ -11,6 +11,7 @@ import org.mlm4j.kernels.MatmulArguments;
 import org.mlm4j.kernels.MatmulKernels;
 import org.mlm4j.kernels.Parallel;
 import org.mlm4j.kernels.QuantBlock;
+import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.GgmlType;
 import org.mlm4j.tensor.HalfFloats;
 import org.mlm4j.tensor.Tensor;
@@ -74,7 +75,10 @@ final class PanamaMatmulKernels implements MatmulKernels {
         Activations a = Activations.of(type, numerics, x, xOffset, cols, batch);
         float[] xs = a.format().isQuantized() ? a.dequantized() : a.values();
         int xo = a.format().isQuantized() ? 0 : a.valuesOffset();
-        if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.F16)) {
+        if (batch == 1 && type == GgmlType.Q4_K) {
+            q4_KMatvec(w, xs, xo, groupSums(a, xs, xo, 32), y, yOffset, rows, cols,
+                    Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, 2));
+        } else if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.F16)) {
             matvec(w, xs, xo, y, yOffset, rows, cols, Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, TILE_ROWS));
         } else if (batch < OUTER_MIN_BATCH) {
             panels(w, a, xs, xo, y, yOffset, batch, rows, cols, Parallel.grain(rows, 4L * cols, PANEL_BYTES, TILE_ROWS));
@@ -142,6 +146,29 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 }
                 int n = Math.min(TILE_ROWS, r1 - r);
                 System.arraycopy(out, 0, y, yOffset + r, n);
+            }
+        });
+    }
+
+    /** Q4_K decode: {@link MatvecKernels#q4_KRows2} over pairs of rows; an odd last row repeats itself. */
+    private static void q4_KMatvec(Tensor w, float[] xs, int xo, float[] groupSums, float[] y, int yOffset, int rows,
+                                   int cols, int grain) {
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int blocks = cols / Blocks.QK_K;
+        Parallel.forRange(rows, grain, (r0, r1) -> {
+            Scratch s = Scratch.get();
+            float[] out = s.out;
+            float[] scales = s.mins(2 * 8 * blocks);
+            float[] mins = s.acc(2 * 8 * blocks);
+            for (int r = r0; r < r1; r += 2) {
+                long first = r * rowBytes;
+                long second = Math.min(r + 1, r1 - 1) * rowBytes;
+                MatvecKernels.subBlockScales(data, first, blocks, scales, mins, 0);
+                MatvecKernels.subBlockScales(data, second, blocks, scales, mins, 8 * blocks);
+                MatvecKernels.q4_KRows2(data, first, second, blocks, xs, xo, groupSums, out, 0, s.lanes,
+                        scales, mins);
+                System.arraycopy(out, 0, y, yOffset + r, Math.min(2, r1 - r));
             }
         });
     }
