@@ -15,7 +15,7 @@ import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.LittleEndian;
 
 /**
- * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 / Q4_K blocks: four
+ * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 / Q4_K / Q6_K blocks: four
  * weight rows per pass share every activation load; each block's quants are widened to int lanes
  * ({@code B2I}), converted to float and multiplied into a per-block partial with FMA (products of
  * small integers and the activation floats), then scaled by the row's block scale into one
@@ -209,8 +209,61 @@ final class MatvecKernels {
         }
     }
 
+    /**
+     * One row of Q6_K at byte offset {@code o}: {@code Σ_blocks Σ_g d·sc_g·Σ (q − 32)·x} without the
+     * −32 (the caller adds {@code −32·Σ_g d·sc_g·groupSums[g]} over the 16-element groups), with
+     * {@code scales[16i + g] = d·sc_g} from {@link #groupScales}; the lane sums go to
+     * {@code lanes[0..F.length())}. Layout (ggml's {@code dequantize_row_q6_K}): in half n of a
+     * block, for l < 32, values l, l+32, l+64, l+96 are the low nibbles of {@code ql[64n + l]} and
+     * {@code ql[64n + l + 32]}, then their high nibbles, each with bit pair 0-1, 2-3, 4-5, 6-7 of
+     * {@code qh[32n + l]} on top; each run of 16 values has one scale.
+     */
+    static void q6_KRow(MemorySegment w, long o, int blocks, float[] x, int xo, float[] scales, float[] lanes) {
+        FloatVector acc = FloatVector.zero(F);
+        // group of 16 values l0..l0+15 in half n of block i: its 4 runs (quarters k) share the loads
+        for (int run = 0; run < 4 * blocks; run++) {
+            int i = run >> 2, n = (run >> 1) & 1, l0 = 16 * (run & 1);
+            long ql = o + (long) i * Blocks.Q6_K.BYTES + Blocks.Q6_K.QL + 64 * n + l0;
+            long qh = o + (long) i * Blocks.Q6_K.BYTES + Blocks.Q6_K.QH + 32 * n + l0;
+            int e0 = xo + 256 * i + 128 * n + l0;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            for (int g = 0; g < 16; g += BL) {
+                ByteVector a = bytes(w, ql + g), b = bytes(w, ql + 32 + g), h = bytes(w, qh + g);
+                for (int p = 0; p < B_TO_I_PARTS; p++) {
+                    int e = e0 + g + p * L;
+                    IntVector va = widenUnsigned(a, p), vb = widenUnsigned(b, p), vh = widenUnsigned(h, p);
+                    p0 = floats(va.and(0xF).or(vh.and(3).lanewise(VectorOperators.LSHL, 4)))
+                            .fma(FloatVector.fromArray(F, x, e), p0);
+                    p1 = floats(vb.and(0xF).or(vh.and(0xC).lanewise(VectorOperators.LSHL, 2)))
+                            .fma(FloatVector.fromArray(F, x, e + 32), p1);
+                    p2 = floats(va.lanewise(VectorOperators.LSHR, 4).or(vh.and(0x30)))
+                            .fma(FloatVector.fromArray(F, x, e + 64), p2);
+                    p3 = floats(vb.lanewise(VectorOperators.LSHR, 4).or(vh.and(0xC0).lanewise(VectorOperators.LSHR, 2)))
+                            .fma(FloatVector.fromArray(F, x, e + 96), p3);
+                }
+            }
+            int group = 16 * i + 8 * n + (l0 >> 4);
+            acc = p0.fma(FloatVector.broadcast(F, scales[group]), acc);
+            acc = p1.fma(FloatVector.broadcast(F, scales[group + 2]), acc);
+            acc = p2.fma(FloatVector.broadcast(F, scales[group + 4]), acc);
+            acc = p3.fma(FloatVector.broadcast(F, scales[group + 6]), acc);
+        }
+        acc.intoArray(lanes, 0);
+    }
+
+    /** A Q6_K row's {@code d·sc_g} per 16-value group, to {@code scales[0..16·blocks)}. */
+    static void groupScales(MemorySegment w, long row, int blocks, float[] scales) {
+        for (int i = 0; i < blocks; i++) {
+            long o = row + (long) i * Blocks.Q6_K.BYTES;
+            float d = LittleEndian.f16(w, o + Blocks.Q6_K.D);
+            for (int g = 0; g < 16; g++) {
+                scales[16 * i + g] = d * LittleEndian.i8(w, o + Blocks.Q6_K.SCALES + g);
+            }
+        }
+    }
+
     /** {@code Σ_i d[at + i]·sums[i]} over {@code blocks}, in a fixed order (vector lanes, then the tail). */
-    private static float offset(float[] d, int at, float[] sums, int blocks, float[] lanes) {
+    static float offset(float[] d, int at, float[] sums, int blocks, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         int bound = F.loopBound(blocks);
         for (int i = 0; i < bound; i += F.length()) {

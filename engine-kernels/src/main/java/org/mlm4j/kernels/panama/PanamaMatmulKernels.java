@@ -75,7 +75,10 @@ final class PanamaMatmulKernels implements MatmulKernels {
         Activations a = Activations.of(type, numerics, x, xOffset, cols, batch);
         float[] xs = a.format().isQuantized() ? a.dequantized() : a.values();
         int xo = a.format().isQuantized() ? 0 : a.valuesOffset();
-        if (batch == 1 && type == GgmlType.Q4_K) {
+        if (batch == 1 && type == GgmlType.Q6_K) {
+            q6_KMatvec(w, xs, xo, groupSums(a, xs, xo, 16), y, yOffset, rows, cols,
+                    Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, 1));
+        } else if (batch == 1 && type == GgmlType.Q4_K) {
             q4_KMatvec(w, xs, xo, groupSums(a, xs, xo, 32), y, yOffset, rows, cols,
                     Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, 2));
         } else if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.F16)) {
@@ -146,6 +149,23 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 }
                 int n = Math.min(TILE_ROWS, r1 - r);
                 System.arraycopy(out, 0, y, yOffset + r, n);
+            }
+        });
+    }
+
+    /** Q6_K decode: {@link MatvecKernels#q6_KRow} row by row, the −32 offset met by the 16-value group sums. */
+    private static void q6_KMatvec(Tensor w, float[] xs, int xo, float[] groupSums, float[] y, int yOffset, int rows,
+                                   int cols, int grain) {
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int blocks = cols / Blocks.QK_K;
+        Parallel.forRange(rows, grain, (r0, r1) -> {
+            Scratch s = Scratch.get();
+            float[] scales = s.mins(16 * blocks);
+            for (int r = r0; r < r1; r++) {
+                MatvecKernels.groupScales(data, r * rowBytes, blocks, scales);
+                MatvecKernels.q6_KRow(data, r * rowBytes, blocks, xs, xo, scales, s.lanes);
+                y[yOffset + r] = Lanes.sum(s.lanes, 0) - 32 * MatvecKernels.offset(scales, 0, groupSums, 16 * blocks, s.lanes);
             }
         });
     }
