@@ -88,19 +88,19 @@ final class MatmulTiles {
     static final int SUM_BLOCK = 32;
 
     /**
-     * Transposes the {@link #OUTER_ROWS} rows of {@code cols} floats at {@code panel[from + t·cols]} to
-     * {@code panel[k·OUTER_ROWS + t]} (the two regions must not overlap): each column's weights side by
-     * side for {@link #outer6x4}. With 8 lanes or more, one gather per vector of rows (AVX2 / AVX-512
-     * {@code vgatherdps}: ~0.24 ns per float vs 0.45 for the scalar loop, bench/README.md); narrower
-     * vectors (NEON has no gather, and the Vector API would emulate it) take the scalar loop.
-     * {@code rowStarts} is scratch of {@code F.length()} ints.
+     * Transposes {@code F.length()} rows of {@code cols} floats at {@code panel[from + t·cols]} to
+     * {@code panel[to + k·OUTER_ROWS + t]} (the two regions must not overlap): each column's weights
+     * side by side for {@link #outer6x4}. With 8 lanes or more, one gather per column (AVX2 / AVX-512
+     * {@code vgatherdps}, ~0.15 ns per float from L1 vs 0.45 for the scalar loop, bench/README.md);
+     * narrower vectors (NEON has no gather, and the Vector API would emulate it) take the scalar
+     * loop. {@code rowStarts} is scratch of {@code F.length()} ints.
      */
-    static void transpose(float[] panel, int from, int cols, int[] rowStarts) {
+    static void transpose(float[] panel, int from, int cols, int to, int[] rowStarts) {
         int n = F.length();
         if (n < 8) {
             for (int k = 0; k < cols; k++) {
-                for (int t = 0; t < OUTER_ROWS; t++) {
-                    panel[k * OUTER_ROWS + t] = panel[from + t * cols + k];
+                for (int t = 0; t < n; t++) {
+                    panel[to + k * OUTER_ROWS + t] = panel[from + t * cols + k];
                 }
             }
             return;
@@ -109,9 +109,7 @@ final class MatmulTiles {
             rowStarts[t] = t * cols;
         }
         for (int k = 0; k < cols; k++) {
-            for (int t0 = 0; t0 < OUTER_ROWS; t0 += n) {
-                FloatVector.fromArray(F, panel, from + t0 * cols + k, rowStarts, 0).intoArray(panel, k * OUTER_ROWS + t0);
-            }
+            FloatVector.fromArray(F, panel, from + k, rowStarts, 0).intoArray(panel, to + k * OUTER_ROWS);
         }
     }
 

@@ -292,13 +292,14 @@ final class PanamaMatmulKernels implements MatmulKernels {
         int groups = group == 0 ? 0 : cols / group;
         float[] groupSums = group == 0 ? null : groupSums(a, xs, xo, group);
         int width = MatmulTiles.OUTER_ROWS;
+        int lanes = VectorConstants.F.length();
         int height = MatmulTiles.OUTER_BATCH;
         int rowGroups = (batch + height - 1) / height;
         float[] xi = interleave(xs, xo, batch, cols, rowGroups);
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
             int rowAt = width * OUTER_UNPACK_COLS;
-            float[] panel = s.panel(2 * rowAt);
+            float[] panel = s.panel(rowAt + lanes * OUTER_UNPACK_COLS);
             float[] mins = s.mins(width * groups);
             float[] acc = s.acc(rowGroups * height * width);
             QuantBlock scratch = s.block;
@@ -307,14 +308,20 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 Arrays.fill(acc, 0, rowGroups * height * width, 0f);
                 for (int u0 = 0; u0 < cols; u0 += OUTER_UNPACK_COLS) {
                     int uc = Math.min(OUTER_UNPACK_COLS, cols - u0);
-                    // unpacked row by row after the transposed slice, then transposed
-                    for (int t = 0; t < n; t++) {
-                        WeightPanels.unpack(type, data, (r + t) * rowBytes + u0 / OUTER_UNPACK_COLS * rangeBytes,
-                                uc, panel, rowAt + t * uc, mins, t * groups + (group == 0 ? 0 : u0 / group), scratch);
+                    // a vector's worth of rows at a time unpacked after the transposed slice (16 KiB at
+                    // most, still in L1 when transposed); rows past r1 multiply as zeros, never stored
+                    for (int t0 = 0; t0 < width; t0 += lanes) {
+                        for (int t = t0; t < t0 + lanes; t++) {
+                            int at = rowAt + (t - t0) * uc;
+                            if (t < n) {
+                                WeightPanels.unpack(type, data, (r + t) * rowBytes + u0 / OUTER_UNPACK_COLS * rangeBytes,
+                                        uc, panel, at, mins, t * groups + (group == 0 ? 0 : u0 / group), scratch);
+                            } else {
+                                Arrays.fill(panel, at, at + uc, 0f);
+                            }
+                        }
+                        MatmulTiles.transpose(panel, rowAt, uc, t0, s.rowStarts);
                     }
-                    // Rows past r1 multiply as zeros; their outputs are not stored.
-                    Arrays.fill(panel, rowAt + n * uc, rowAt + width * uc, 0f);
-                    MatmulTiles.transpose(panel, rowAt, uc, s.rowStarts);
                     for (int k0 = u0; k0 < u0 + uc; k0 += OUTER_K_BLOCK) {
                         int kc = Math.min(OUTER_K_BLOCK, cols - k0);
                         for (int g = 0; g < rowGroups; g++) {

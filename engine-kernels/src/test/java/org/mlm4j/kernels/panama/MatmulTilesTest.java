@@ -22,14 +22,17 @@ class MatmulTilesTest {
     @ValueSource(ints = {1, 7, 16, 33, 256})
     void transposePutsEachColumnsWeightsSideBySide(int cols) {
         assumeTrue(KernelProvider.vectorModulePresent(), "the scalar execution has no Vector API");
-        float[] panel = random(2 * ROWS * cols, cols);
+        int lanes = VectorConstants.F.length();
+        int from = ROWS * cols;
+        int to = ROWS - lanes;
+        float[] panel = random(from + lanes * cols, cols);
         float[] expected = panel.clone();
         for (int k = 0; k < cols; k++) {
-            for (int t = 0; t < ROWS; t++) {
-                expected[k * ROWS + t] = panel[ROWS * cols + t * cols + k];
+            for (int t = 0; t < lanes; t++) {
+                expected[to + k * ROWS + t] = panel[from + t * cols + k];
             }
         }
-        MatmulTiles.transpose(panel, ROWS * cols, cols, new int[VectorConstants.F.length()]);
+        MatmulTiles.transpose(panel, from, cols, to, new int[lanes]);
         assertThat(panel).containsExactly(expected);
     }
 
