@@ -54,7 +54,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
     private static final int OUTER_MIN_BATCH = 64;
     /**
      * Columns per pass of an outer-product tile: its slice of the transposed panel is 32 KiB, in L1
-     * (a multiple of {@link MatmulTiles#SUM_BLOCK} at every vector width).
+     * (a multiple of {@link MatmulTiles#FLOAT_SUM_BLOCK} at every vector width).
      */
     private static final int OUTER_K_BLOCK = (32 << 10) / (4 * MatmulTiles.OUTER_ROWS);
     /**
@@ -279,8 +279,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
      * {@code OUTER_UNPACK_COLS} columns at a time, and each 32 KiB slice of that (kept in L1) is
      * multiplied against every group of 6 activation rows ({@link MatmulTiles#outer6x4}) into
      * per-row partial sums (batch · OUTER_ROWS floats, in L2). Each output is the in-order sum of its
-     * 32-column block sums, so the tile and chunk boundaries (and the thread count) do not change
-     * it. The last group's rows past the batch are zeros whose partial sums are never read.
+     * 32-column block sums (128 for float weights), so the tile and chunk boundaries (and the thread
+     * count) do not change it. The last group's rows past the batch are zeros whose partial sums are never read.
      */
     private static void outerPanels(Tensor w, Activations a, float[] xs, int xo, float[] y, int yOffset, int batch,
                                     int rows, int cols, int grain) {
@@ -295,6 +295,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         int lanes = VectorConstants.F.length();
         int height = MatmulTiles.OUTER_BATCH;
         int rowGroups = (batch + height - 1) / height;
+        int sumBlock = type.blockSize == 1 ? MatmulTiles.FLOAT_SUM_BLOCK : MatmulTiles.SUM_BLOCK;
         float[] xi = interleave(xs, xo, batch, cols, rowGroups);
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
@@ -326,7 +327,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
                         int kc = Math.min(OUTER_K_BLOCK, cols - k0);
                         for (int g = 0; g < rowGroups; g++) {
                             MatmulTiles.outer6x4(panel, (k0 - u0) * width, kc, xi, height * (rowGroups * k0 + g * kc),
-                                    acc, g * height * width);
+                                    acc, g * height * width, sumBlock);
                         }
                     }
                 }

@@ -11,7 +11,7 @@ import org.mlm4j.kernels.KernelProvider;
 /**
  * The outer-product pieces bit for bit against scalar loops doing the same arithmetic: the panel
  * transpose (gathers at 8 lanes and more), and {@link MatmulTiles#outer6x4}, whose every output is
- * a sequence of fused multiply-adds over one 32-column block from zero, then added to the partial
+ * a sequence of fused multiply-adds over one block of columns from zero, then added to the partial
  * sum in block order ({@link Math#fma} rounds as each vector lane does).
  */
 class MatmulTilesTest {
@@ -37,29 +37,31 @@ class MatmulTilesTest {
     }
 
     @ParameterizedTest(name = "kc {0}")
-    @ValueSource(ints = {1, 5, 31, 32, 33, 100, 128})
-    void outerProductSumsEach32ColumnBlockFromZeroInOrder(int kc) {
+    @ValueSource(ints = {1, 5, 31, 32, 33, 100, 128, 129})
+    void outerProductSumsEachColumnBlockFromZeroInOrder(int kc) {
         assumeTrue(KernelProvider.vectorModulePresent(), "the scalar execution has no Vector API");
-        int po = 3 * ROWS;
-        int xo = 11;
-        int ao = 2 * ROWS;
-        float[] panel = random(po + kc * ROWS, kc);
-        float[] x = random(xo + HEIGHT * kc, kc + 1);
-        float[] acc = random(ao + HEIGHT * ROWS + 5, kc + 2);
-        float[] expected = acc.clone();
-        for (int c = 0; c < HEIGHT; c++) {
-            for (int j = 0; j < ROWS; j++) {
-                for (int j0 = 0; j0 < kc; j0 += MatmulTiles.SUM_BLOCK) {
-                    float block = 0;
-                    for (int i = j0; i < Math.min(kc, j0 + MatmulTiles.SUM_BLOCK); i++) {
-                        block = Math.fma(panel[po + i * ROWS + j], x[xo + HEIGHT * i + c], block);
+        for (int sumBlock : new int[] {MatmulTiles.SUM_BLOCK, MatmulTiles.FLOAT_SUM_BLOCK}) {
+            int po = 3 * ROWS;
+            int xo = 11;
+            int ao = 2 * ROWS;
+            float[] panel = random(po + kc * ROWS, kc);
+            float[] x = random(xo + HEIGHT * kc, kc + 1);
+            float[] acc = random(ao + HEIGHT * ROWS + 5, kc + 2);
+            float[] expected = acc.clone();
+            for (int c = 0; c < HEIGHT; c++) {
+                for (int j = 0; j < ROWS; j++) {
+                    for (int j0 = 0; j0 < kc; j0 += sumBlock) {
+                        float block = 0;
+                        for (int i = j0; i < Math.min(kc, j0 + sumBlock); i++) {
+                            block = Math.fma(panel[po + i * ROWS + j], x[xo + HEIGHT * i + c], block);
+                        }
+                        expected[ao + c * ROWS + j] += block;
                     }
-                    expected[ao + c * ROWS + j] += block;
                 }
             }
+            MatmulTiles.outer6x4(panel, po, kc, x, xo, acc, ao, sumBlock);
+            assertThat(acc).as("blocks of %d", sumBlock).containsExactly(expected);
         }
-        MatmulTiles.outer6x4(panel, po, kc, x, xo, acc, ao);
-        assertThat(acc).containsExactly(expected);
     }
 
     private static float[] random(int n, long seed) {
