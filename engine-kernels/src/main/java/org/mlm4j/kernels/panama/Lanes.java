@@ -21,8 +21,26 @@ final class Lanes {
     private Lanes() {
     }
 
-    /** Σ of the {@code F.length()} floats at {@code lanes[offset]}: halves added until one is left. */
+    /**
+     * Σ of the {@code F.length()} floats at {@code lanes[offset]}: halves added until one is left.
+     * Spelled out in locals for the usual widths: the in-place loop below waits on a store-to-load
+     * forward at every level, which made this ~6 % of a Q4_0 decode step.
+     */
     static float sum(float[] lanes, int offset) {
+        int o = offset;
+        return switch (F.length()) {
+            case 4 -> (lanes[o] + lanes[o + 2]) + (lanes[o + 1] + lanes[o + 3]);
+            case 8 -> ((lanes[o] + lanes[o + 4]) + (lanes[o + 2] + lanes[o + 6]))
+                    + ((lanes[o + 1] + lanes[o + 5]) + (lanes[o + 3] + lanes[o + 7]));
+            case 16 -> (((lanes[o] + lanes[o + 8]) + (lanes[o + 4] + lanes[o + 12]))
+                    + ((lanes[o + 2] + lanes[o + 10]) + (lanes[o + 6] + lanes[o + 14])))
+                    + (((lanes[o + 1] + lanes[o + 9]) + (lanes[o + 5] + lanes[o + 13]))
+                    + ((lanes[o + 3] + lanes[o + 11]) + (lanes[o + 7] + lanes[o + 15])));
+            default -> sumInPlace(lanes, offset);
+        };
+    }
+
+    private static float sumInPlace(float[] lanes, int offset) {
         for (int width = F.length() / 2; width >= 1; width /= 2) {
             for (int i = 0; i < width; i++) {
                 lanes[offset + i] += lanes[offset + i + width];
