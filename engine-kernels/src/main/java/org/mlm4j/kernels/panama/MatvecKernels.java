@@ -27,10 +27,12 @@ import org.mlm4j.tensor.LittleEndian;
  * product ({@link #offset}): as a scalar sum inside the loop its 4-cycle add chain alone cost a
  * quarter of the loop.
  *
- * <p>Block scales (fp16) are converted by scalar reads into {@code d[r·blocks + i]} (row r of the
- * tile, block i) one tile ahead: the loop over tile t reads the scales of tile t+1 next to its vector
- * work, so those reads (which touch every cache line of the next tile) overlap with arithmetic
- * instead of running as a separate pass that stalls on memory (bench/README.md has the figures).
+ * <p>Block scales are read one tile ahead: the loop over tile t copies the raw fp16 scales of tile
+ * t+1 ({@code next[r·blocks + i]}, row r of the tile, block i) next to its vector work, so those
+ * reads, which touch every cache line of the next tile, overlap with arithmetic instead of running
+ * as a separate pass that stalls on memory; the caller converts them to floats
+ * ({@code d[r·blocks + i]}) in one loop C2 vectorizes. Converting each one in the vector loop
+ * measured ~20 % slower on a matrix in cache (bench/README.md has the figures).
  *
  * <p>Measured (AVX-512, bench/README.md): for Q8_0 under GGML numerics an int8→int16 multiply
  * (B2S, mul, two S2I, add, I2F, FMA per block) was ~8% faster than this float path on an
@@ -60,10 +62,10 @@ final class MatvecKernels {
     /**
      * Rows at byte offsets {@code rows[0..3]}: {@code out[r] = Σ_blocks d_r·Σ q·x} over {@code blocks}
      * Q8_0 blocks, x from {@code x[xo]}, block scales from {@code d}; the scales of the rows at
-     * {@code rows[4..7]} (the next tile) go to {@code next}.
+     * {@code rows[4..7]} (the next tile) go to {@code next} as fp16 bits.
      */
     static void q8_0Rows4(MemorySegment w, long[] rows, int blocks, float[] x, int xo, float[] out, float[] lanes,
-                          float[] d, float[] next) {
+                          float[] d, short[] next) {
         long o0 = rows[0], o1 = rows[1], o2 = rows[2], o3 = rows[3];
         long n0 = rows[4], n1 = rows[5], n2 = rows[6], n3 = rows[7];
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
@@ -85,10 +87,10 @@ final class MatvecKernels {
             acc1 = p1.fma(FloatVector.broadcast(F, d[blocks + i]), acc1);
             acc2 = p2.fma(FloatVector.broadcast(F, d[2 * blocks + i]), acc2);
             acc3 = p3.fma(FloatVector.broadcast(F, d[3 * blocks + i]), acc3);
-            next[i] = LittleEndian.f16(w, n0 + b);
-            next[blocks + i] = LittleEndian.f16(w, n1 + b);
-            next[2 * blocks + i] = LittleEndian.f16(w, n2 + b);
-            next[3 * blocks + i] = LittleEndian.f16(w, n3 + b);
+            next[i] = w.get(LittleEndian.SHORT, n0 + b);
+            next[blocks + i] = w.get(LittleEndian.SHORT, n1 + b);
+            next[2 * blocks + i] = w.get(LittleEndian.SHORT, n2 + b);
+            next[3 * blocks + i] = w.get(LittleEndian.SHORT, n3 + b);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());
@@ -103,11 +105,11 @@ final class MatvecKernels {
      * As {@link #q8_0Rows4} for the two rows {@code rows[first]}, {@code rows[first + 1]} of Q4_0
      * blocks (nibbles 0..15; the −8 enters through {@code blockSums[i] = Σx} over block i), results to
      * {@code out[first..first+1]}; the next tile's rows {@code rows[4 + first]} and
-     * {@code rows[5 + first]} have their scales read to {@code next}. Two rows, not four: with four,
+     * {@code rows[5 + first]} have their fp16 scales copied to {@code next}. Two rows, not four: with four,
      * C2 runs out of its inlining node budget inside the loop and the vectors get boxed.
      */
     static void q4_0Rows2(MemorySegment w, long[] rows, int first, int blocks, float[] x, int xo, float[] blockSums,
-                          float[] out, float[] lanes, float[] d, float[] next) {
+                          float[] out, float[] lanes, float[] d, short[] next) {
         long o0 = rows[first], o1 = rows[first + 1];
         long n0 = rows[4 + first], n1 = rows[5 + first];
         int d0 = first * blocks, d1 = d0 + blocks;
@@ -131,8 +133,8 @@ final class MatvecKernels {
             }
             acc0 = p0.fma(FloatVector.broadcast(F, d[d0 + i]), acc0);
             acc1 = p1.fma(FloatVector.broadcast(F, d[d1 + i]), acc1);
-            next[d0 + i] = LittleEndian.f16(w, n0 + b);
-            next[d1 + i] = LittleEndian.f16(w, n1 + b);
+            next[d0 + i] = w.get(LittleEndian.SHORT, n0 + b);
+            next[d1 + i] = w.get(LittleEndian.SHORT, n1 + b);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());

@@ -120,7 +120,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
             float[] out = s.out;
             float[] lanes = s.lanes;
             float[] scales = s.mins(TILE_ROWS * blocks);
-            float[] next = s.acc(TILE_ROWS * blocks);
+            short[] next = s.raw(TILE_ROWS * blocks);
             long[] tileRows = s.tileRows;
             if (type != GgmlType.F16) {
                 tileOffsets(r0, r0, r1, rowBytes, tileRows);
@@ -143,9 +143,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
                     } else {
                         MatvecKernels.q8_0Rows4(data, tileRows, blocks, xs, xo, out, lanes, scales, next);
                     }
-                    float[] t = scales;
-                    scales = next;
-                    next = t;
+                    toFloats(next, scales, TILE_ROWS * blocks);
                 }
                 int n = Math.min(TILE_ROWS, r1 - r);
                 System.arraycopy(out, 0, y, yOffset + r, n);
@@ -201,6 +199,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
         for (int t = 0; t < TILE_ROWS; t++) {
             offsets[t] = Math.min(r + t, end - 1) * rowBytes;
             offsets[TILE_ROWS + t] = Math.min(following + t, end - 1) * rowBytes;
+        }
+    }
+
+    /** fp16 bits to floats: a loop C2 turns into vector conversions. */
+    private static void toFloats(short[] halves, float[] floats, int n) {
+        for (int i = 0; i < n; i++) {
+            floats[i] = Float.float16ToFloat(halves[i]);
         }
     }
 
@@ -379,6 +384,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         final int[] rowStarts = new int[VectorConstants.F.length()];
         private float[] panel = new float[0];
         private float[] mins = new float[0];
+        private short[] raw = new short[0];
         private float[] acc = new float[0];
 
         static Scratch get() {
@@ -397,6 +403,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 acc = new float[n];
             }
             return acc;
+        }
+
+        short[] raw(int n) {
+            if (raw.length < n) {
+                raw = new short[n];
+            }
+            return raw;
         }
 
         float[] mins(int n) {
