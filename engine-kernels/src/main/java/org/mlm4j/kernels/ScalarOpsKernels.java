@@ -7,6 +7,28 @@ import org.mlm4j.tensor.HalfFloats;
  * class and override what they vectorise; the rest (table lookups, small convolutions) stay scalar.
  */
 public class ScalarOpsKernels implements OpsKernels {
+    /** Below this many floats of work an op runs on the calling thread: a pool hand-off costs more. */
+    private static final long PARALLEL_MIN_FLOATS = 1 << 16;
+    /** Floats per chunk of a split op: a few L2-sized pieces per thread. */
+    private static final long CHUNK_FLOATS = 16 << 10;
+    /** Chunks start at multiples of this many elements (whole vectors at every width). */
+    private static final int CHUNK_MULTIPLE = 64;
+
+    /**
+     * Runs {@code body} over {@code [0, n)} units of {@code floatsPerUnit} floats each (rows, or
+     * single elements) on {@link Parallel}'s pool when the op is large, else on the calling thread.
+     * Only for ops whose every row or element is computed independently of the others, so the
+     * results are the same bits whatever the split.
+     */
+    protected static void split(int n, int floatsPerUnit, Parallel.IntRangeBody body) {
+        long floats = (long) n * floatsPerUnit;
+        if (floats < PARALLEL_MIN_FLOATS || Parallel.threads() == 1) {
+            body.run(0, n);
+            return;
+        }
+        int multiple = floatsPerUnit == 1 ? CHUNK_MULTIPLE : 1;
+        Parallel.forRange(n, Parallel.grain(n, floatsPerUnit, CHUNK_FLOATS, multiple), body);
+    }
 
     @Override
     public void rmsNorm(float[] x, int xOffset, float[] y, int yOffset, int n, int rows, float[] weight, float eps) {
@@ -29,9 +51,11 @@ public class ScalarOpsKernels implements OpsKernels {
     @Override
     public void layerNorm(float[] x, int xOffset, float[] y, int yOffset, int n, int rows,
                           float[] weight, float[] bias, float eps) {
-        for (int r = 0; r < rows; r++) {
-            normalize(x, xOffset + r * n, y, yOffset + r * n, n, 1, weight, bias, eps);
-        }
+        split(rows, n, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                normalize(x, xOffset + r * n, y, yOffset + r * n, n, 1, weight, bias, eps);
+            }
+        });
     }
 
     @Override
@@ -116,9 +140,11 @@ public class ScalarOpsKernels implements OpsKernels {
 
     @Override
     public void gelu(float[] x, int xOffset, float[] y, int yOffset, int n) {
-        for (int i = 0; i < n; i++) {
-            y[yOffset + i] = ActivationFunctions.geluTable(x[xOffset + i]);
-        }
+        split(n, 1, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                y[yOffset + i] = ActivationFunctions.geluTable(x[xOffset + i]);
+            }
+        });
     }
 
     @Override
@@ -130,16 +156,20 @@ public class ScalarOpsKernels implements OpsKernels {
 
     @Override
     public void geluErf(float[] x, int xOffset, float[] y, int yOffset, int n) {
-        for (int i = 0; i < n; i++) {
-            y[yOffset + i] = ActivationFunctions.geluErf(x[xOffset + i]);
-        }
+        split(n, 1, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                y[yOffset + i] = ActivationFunctions.geluErf(x[xOffset + i]);
+            }
+        });
     }
 
     @Override
     public void quickGelu(float[] x, int xOffset, float[] y, int yOffset, int n) {
-        for (int i = 0; i < n; i++) {
-            y[yOffset + i] = ActivationFunctions.quickGeluTable(x[xOffset + i]);
-        }
+        split(n, 1, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                y[yOffset + i] = ActivationFunctions.quickGeluTable(x[xOffset + i]);
+            }
+        });
     }
 
     @Override
@@ -208,9 +238,11 @@ public class ScalarOpsKernels implements OpsKernels {
 
     @Override
     public void addRows(float[] x, int xOffset, int n, int rows, float[] b, int bOffset) {
-        for (int r = 0; r < rows; r++) {
-            add(x, xOffset + r * n, b, bOffset, x, xOffset + r * n, n);
-        }
+        split(rows, n, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                add(x, xOffset + r * n, b, bOffset, x, xOffset + r * n, n);
+            }
+        });
     }
 
     @Override

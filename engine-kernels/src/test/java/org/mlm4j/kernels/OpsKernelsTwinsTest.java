@@ -3,6 +3,7 @@ package org.mlm4j.kernels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -113,6 +114,38 @@ class OpsKernelsTwinsTest {
             simd.channelLayerNorm(x, 1, a, 0, n, 2, w, bias, 1e-5f);
             scalar.channelLayerNorm(x, 1, b, 0, n, 2, w, bias, 1e-5f);
             assertClose(a, b, REDUCTION);
+        }
+    }
+
+    /** Large ops split over the pool: the same bits at 1 and 3 threads, each provider against its twin as above. */
+    @Test
+    void opsSplitOverThreadsGiveTheSameBitsAsOneThread() {
+        int n = 1000 + 3;
+        int rows = 301;
+        float[] x = randoms(n * rows + 1, 6);
+        float[] w = randoms(n, 2);
+        float[] bias = randoms(n, 2);
+        int before = Parallel.threads();
+        try {
+            for (OpsKernels ops : new OpsKernels[] {simd, scalar}) {
+                float[][] byThreads = new float[2][];
+                for (int t = 0; t < 2; t++) {
+                    Parallel.configure(t == 0 ? 1 : 3);
+                    float[] y = new float[x.length + 4 * n * rows];
+                    ops.layerNorm(x, 1, y, 0, n, rows, w, bias, 1e-5f);
+                    ops.addRows(y, 0, n, rows, bias, 0);
+                    int o = n * rows;
+                    ops.gelu(x, 1, y, o, n * rows);
+                    ops.quickGelu(x, 1, y, o + n * rows, n * rows);
+                    ops.geluErf(x, 1, y, o + 2 * n * rows, n * rows);
+                    ops.quickGeluExact(x, 1, y, o + 3 * n * rows, n * rows);
+                    byThreads[t] = y;
+                }
+                // (containsExactly would diff 1.5 M elements quadratically on a failure)
+                assertThat(Arrays.mismatch(byThreads[1], byThreads[0])).as("first differing index").isEqualTo(-1);
+            }
+        } finally {
+            Parallel.configure(before);
         }
     }
 

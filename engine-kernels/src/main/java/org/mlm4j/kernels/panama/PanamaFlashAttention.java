@@ -92,19 +92,21 @@ final class PanamaFlashAttention {
             int d = kv.headDim();
             int group = nHeads / kv.nKvHeads();
             int rows = (t1 - t0) * group;
-            // rows padded to whole register tiles; a padding row sees no key
+            // rows padded to whole register tiles with copies of the last row (discarded at the end),
+            // so every row of a tile takes the same path: no branch the JIT sees only at a batch's end
             int padded = (rows + ROWS - 1) / ROWS * ROWS;
             boolean f16 = kv.type() == KvBuffer.Type.F16;
-            // row r = (token t0 + r / group, query head kvHead·group + r % group)
+            // row r < rows = (token t0 + r / group, query head kvHead·group + r % group)
             Scratch scratch = SCRATCH.get().sizedFor(padded, d);
             float[] queries = scratch.queries;
             int[] position = scratch.position;
             int[] end = scratch.end;
             int cursor = Integer.MAX_VALUE;
             int hi = 0;
-            for (int r = 0; r < rows; r++) {
-                int t = t0 + r / group;
-                int src = qOffset + t * qStride + (kvHead * group + r % group) * d;
+            for (int r = 0; r < padded; r++) {
+                int real = Math.min(r, rows - 1);
+                int t = t0 + real / group;
+                int src = qOffset + t * qStride + (kvHead * group + real % group) * d;
                 for (int i = 0; i < d; i++) {
                     float v = q[src + i];
                     queries[r * d + i] = f16 ? Float.float16ToFloat(Float.floatToFloat16(v)) : v;
@@ -114,13 +116,12 @@ final class PanamaFlashAttention {
                 cursor = Math.min(cursor, mask.first(position[r]));
                 hi = Math.max(hi, end[r]);
             }
-            Arrays.fill(queries, rows * d, padded * d, 0f);
             float[] acc = scratch.acc;
             Arrays.fill(acc, 0, padded * d, 0f);
             float[] max = scratch.max;
-            Arrays.fill(max, 0, rows, Float.NEGATIVE_INFINITY);
+            Arrays.fill(max, 0, padded, Float.NEGATIVE_INFINITY);
             double[] sum = scratch.sum;
-            Arrays.fill(sum, 0, rows, 0.0);
+            Arrays.fill(sum, 0, padded, 0.0);
             float[] weights = scratch.weights;
             float[] correction = scratch.correction;
             float[] keysT = scratch.keysT;
@@ -159,8 +160,7 @@ final class PanamaFlashAttention {
                     scores(queries, r0 * d, d, keysT, scale, weights, n);
                     boolean seen = false;
                     for (int b = 0; b < ROWS; b++) {
-                        int r = r0 + b;
-                        seen |= r < rows && softmaxStep(scratch, r, b, k0, k1);
+                        seen |= softmaxStep(scratch, r0 + b, b, k0, k1);
                     }
                     if (seen) {
                         accumulate(acc, r0 * d, d, correction, weights, n, values, valueAt);

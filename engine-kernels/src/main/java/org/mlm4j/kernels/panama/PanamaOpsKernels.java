@@ -200,13 +200,15 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
     @Override
     public void layerNorm(float[] x, int xOffset, float[] y, int yOffset, int n, int rows,
                           float[] weight, float[] bias, float eps) {
-        for (int r = 0; r < rows; r++) {
-            int xo = xOffset + r * n;
-            float mean = (float) (sum(x, xo, n, 0f, false) / n);
-            float variance = (float) (sum(x, xo, n, mean, true) / n);
-            float s = 1.0f / (float) Math.sqrt(variance + eps);
-            scaleWeightBias(x, xo, mean, s, y, yOffset + r * n, n, weight, bias);
-        }
+        split(rows, n, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int xo = xOffset + r * n;
+                float mean = (float) (sum(x, xo, n, 0f, false) / n);
+                float variance = (float) (sum(x, xo, n, mean, true) / n);
+                float s = 1.0f / (float) Math.sqrt(variance + eps);
+                scaleWeightBias(x, xo, mean, s, y, yOffset + r * n, n, weight, bias);
+            }
+        });
     }
 
     @Override
@@ -233,12 +235,14 @@ final class PanamaOpsKernels extends ScalarOpsKernels {
 
     @Override
     public void quickGeluExact(float[] x, int xOffset, float[] y, int yOffset, int n) {
-        for (int i = 0; i < n; i += F.length()) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xOffset + i, m);
-            FloatVector e = VectorMath.exp(v.mul(-1.702f));
-            v.mul(FloatVector.broadcast(F, 1.0f).div(e.add(1.0f))).intoArray(y, yOffset + i, m);
-        }
+        split(n, 1, (i0, i1) -> {
+            for (int i = i0; i < i1; i += F.length()) {
+                VectorMask<Float> m = F.indexInRange(i, i1);
+                FloatVector v = FloatVector.fromArray(F, x, xOffset + i, m);
+                FloatVector e = VectorMath.exp(v.mul(-1.702f));
+                v.mul(FloatVector.broadcast(F, 1.0f).div(e.add(1.0f))).intoArray(y, yOffset + i, m);
+            }
+        });
     }
 
     private static FloatVector silu(FloatVector v) {
