@@ -54,11 +54,11 @@ class MatmulKernelsTest {
             default -> new int[] {256, 512, 4096 + 256};
         };
         // the batch-1 shapes after {4, 1} reach the decode kernels (F16, Q4_0, Q8_0) with vector
-        // tails, partial 4-row tiles and pool chunks that end mid-tile; batches from 64 the
-        // outer-product tiles with a partial tile of weight rows, last groups of 4, 3, 4, 1 and 5
+        // tails, partial 4-row tiles and pool chunks that end mid-tile; batches from 32 the
+        // outer-product tiles with a partial tile of weight rows, last groups of 4, 3, 4, 1, 5 and 1
         // activation rows (of 6), and (4096+7, 288, 4352 columns) several unpacked column ranges
         int[][] rowsBatch = {{1, 1}, {13, 2}, {31, 3}, {33, 7}, {207, 16}, {4, 1}, {13, 1}, {33, 1}, {31, 1}, {7, 1},
-                {65, 130}, {40, 129}, {70, 64}, {19, 67}, {5, 71}};
+                {65, 130}, {40, 129}, {70, 64}, {19, 67}, {5, 71}, {21, 37}};
         List<Shape> shapes = new ArrayList<>();
         for (int i = 0; i < rowsBatch.length; i++) {
             int c = cols[i % cols.length];

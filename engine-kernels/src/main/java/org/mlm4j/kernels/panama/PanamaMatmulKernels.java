@@ -47,11 +47,12 @@ final class PanamaMatmulKernels implements MatmulKernels {
     private static final long PANEL_BYTES = 128 << 10;
     /**
      * From this batch on, the outer-product tiles ({@link #outerPanels}); below it the inner-product
-     * 4x4 tiles, which need no transposed panel. Measured (2048x2048, one thread, best call, load
-     * 3-4): Q4_0 / Q8_0 batch 64 outer 6.0 / 5.8 ms vs inner 7.3 / 7.5 ms, F16 1024x1024 batch 64
-     * 1.42 vs 1.83 ms; Q4_0 batch 32 3.9 vs 3.7 ms, batch 16 2.7 vs 2.0 ms.
+     * 4x4 tiles, which need no transposed panel. Measured (best call, one thread, load 3-4, outer vs
+     * inner): Q4_0 2048x2048 batch 16 2.0 vs 2.5 ms (inner wins), Q8_0 batch 24 2.7-3.6 vs 2.9-3.1 ms
+     * (even), Q4_0 batch 32 3.4-3.7 vs 3.7 ms, Q8_0 batch 48 4.3 vs 5.2 ms, F16 1024x1024 batch 32
+     * 0.82 vs 0.97 ms, Q4_0 batch 64 5.8 vs 7.3 ms.
      */
-    private static final int OUTER_MIN_BATCH = 64;
+    private static final int OUTER_MIN_BATCH = 32;
     /**
      * Columns per pass of an outer-product tile: its slice of the transposed panel is 32 KiB, in L1
      * (a multiple of {@link MatmulTiles#FLOAT_SUM_BLOCK} at every vector width).
