@@ -1,5 +1,10 @@
 package org.mlm4j.kernels.panama;
 
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
 import static org.mlm4j.kernels.panama.VectorConstants.B_TO_I;
 import static org.mlm4j.kernels.panama.VectorConstants.B_TO_I_PARTS;
 import static org.mlm4j.kernels.panama.VectorConstants.F;
@@ -10,12 +15,11 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.LittleEndian;
 
 /**
- * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 / Q4_K / Q6_K blocks: four
+ * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 / Q4_K / Q6_K blocks: two
  * weight rows per pass share every activation load; each block's quants are widened to int lanes
  * ({@code B2I}), converted to float and multiplied into a per-block partial with FMA (products of
  * small integers and the activation floats), then scaled by the row's block scale into one
@@ -38,71 +42,60 @@ import org.mlm4j.tensor.LittleEndian;
  * (B2S, mul, two S2I, add, I2F, FMA per block) was ~8% faster than this float path on an
  * in-cache 2048x2048 matrix, one thread; it is not used yet because it needs the int8
  * activations (so a second kernel for FLOAT numerics). For Q4_0 the integer form (nibbles − 8 times the activation
- * bytes as shorts) measured ~35 % slower than this path. Keeping vectors out of any call C2 might not inline mattered far more (10x and up).
+ * bytes as shorts) measured ~35 % slower than this path. Keeping vectors out of any call C2 might
+ * not inline mattered far more (10x and up).
+ *
+ * <p>The loops call the Vector API directly, through no helper of ours: the API's methods are
+ * always inlined ({@code @ForceInline}), ours only within C2's node budget, which the 128-bit
+ * conversions exhaust; a helper left out of line boxes its vectors (0.4 instead of 6 GB/s).
  */
 final class MatvecKernels {
     private static final int L = I.length();
     private static final int BL = B_TO_I.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private MatvecKernels() {
     }
 
-    private static ByteVector bytes(MemorySegment w, long at) {
-        return ByteVector.fromMemorySegment(B_TO_I, w, at, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static FloatVector floats(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector ints(ByteVector b, int part) {
-        return floats((IntVector) b.convertShape(VectorOperators.B2I, I, part));
-    }
-
     /**
-     * Rows at byte offsets {@code rows[0..3]}: {@code out[r] = Σ_blocks d_r·Σ q·x} over {@code blocks}
-     * Q8_0 blocks, x from {@code x[xo]}, block scales from {@code d}; the scales of the rows at
-     * {@code rows[4..7]} (the next tile) go to {@code next} as fp16 bits.
+     * The two rows {@code rows[first]}, {@code rows[first + 1]} of Q8_0 blocks:
+     * {@code out[first + r] = Σ_blocks d_r·Σ q·x}, x from {@code x[xo]}, block scales from
+     * {@code d[(first + r)·blocks + i]}; the next tile's rows {@code rows[4 + first]},
+     * {@code rows[5 + first]} have their fp16 scales copied to {@code next}. Two rows per pass, not
+     * four: at 128 and 256 bits four rows ran 2-3x slower (C2's inlining budget), at 512 bits the same.
      */
-    static void q8_0Rows4(MemorySegment w, long[] rows, int blocks, float[] x, int xo, float[] out, float[] lanes,
-                          float[] d, short[] next) {
-        long o0 = rows[0], o1 = rows[1], o2 = rows[2], o3 = rows[3];
-        long n0 = rows[4], n1 = rows[5], n2 = rows[6], n3 = rows[7];
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    static void q8_0Rows2(MemorySegment w, long[] rows, int first, int blocks, float[] x, int xo, float[] out,
+                          float[] lanes, float[] d, short[] next) {
+        long o0 = rows[first], o1 = rows[first + 1];
+        long n0 = rows[4 + first], n1 = rows[5 + first];
+        int d0 = first * blocks, d1 = d0 + blocks;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         for (int i = 0; i < blocks; i++) {
             long b = (long) i * Blocks.Q8_0.BYTES;
-            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0;
             for (int g = 0; g < 32; g += BL) {
                 long at = b + Blocks.Q8_0.QS + g;
-                ByteVector b0 = bytes(w, o0 + at), b1 = bytes(w, o1 + at), b2 = bytes(w, o2 + at), b3 = bytes(w, o3 + at);
+                ByteVector b0 = ByteVector.fromMemorySegment(B_TO_I, w, o0 + at, LE);
+                ByteVector b1 = ByteVector.fromMemorySegment(B_TO_I, w, o1 + at, LE);
                 for (int p = 0; p < B_TO_I_PARTS; p++) {
                     FloatVector xv = FloatVector.fromArray(F, x, xo + 32 * i + g + p * L);
-                    p0 = ints(b0, p).fma(xv, p0);
-                    p1 = ints(b1, p).fma(xv, p1);
-                    p2 = ints(b2, p).fma(xv, p2);
-                    p3 = ints(b3, p).fma(xv, p3);
+                    p0 = ((FloatVector) b0.convertShape(B2F, F, p)).fma(xv, p0);
+                    p1 = ((FloatVector) b1.convertShape(B2F, F, p)).fma(xv, p1);
                 }
             }
-            acc0 = p0.fma(FloatVector.broadcast(F, d[i]), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, d[blocks + i]), acc1);
-            acc2 = p2.fma(FloatVector.broadcast(F, d[2 * blocks + i]), acc2);
-            acc3 = p3.fma(FloatVector.broadcast(F, d[3 * blocks + i]), acc3);
-            next[i] = w.get(LittleEndian.SHORT, n0 + b);
-            next[blocks + i] = w.get(LittleEndian.SHORT, n1 + b);
-            next[2 * blocks + i] = w.get(LittleEndian.SHORT, n2 + b);
-            next[3 * blocks + i] = w.get(LittleEndian.SHORT, n3 + b);
+            acc0 = p0.fma(FloatVector.broadcast(F, d[d0 + i]), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, d[d1 + i]), acc1);
+            next[d0 + i] = w.get(LittleEndian.SHORT, n0 + b);
+            next[d1 + i] = w.get(LittleEndian.SHORT, n1 + b);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());
-        acc2.intoArray(lanes, 2 * F.length());
-        acc3.intoArray(lanes, 3 * F.length());
-        for (int r = 0; r < 4; r++) {
-            out[r] = Lanes.sum(lanes, r * F.length());
-        }
+        out[first] = Lanes.sum(lanes, 0);
+        out[first + 1] = Lanes.sum(lanes, F.length());
     }
 
     /**
-     * As {@link #q8_0Rows4} for the two rows {@code rows[first]}, {@code rows[first + 1]} of Q4_0
+     * As {@link #q8_0Rows2} for the two rows {@code rows[first]}, {@code rows[first + 1]} of Q4_0
      * blocks (nibbles 0..15; the −8 enters through {@code blockSums[i] = Σx} over block i), results to
      * {@code out[first..first+1]}; the next tile's rows {@code rows[4 + first]} and
      * {@code rows[5 + first]} have their fp16 scales copied to {@code next}. Two rows, not four: with four,
@@ -119,16 +112,18 @@ final class MatvecKernels {
             FloatVector p0 = FloatVector.zero(F), p1 = p0;
             for (int g = 0; g < 16; g += BL) {
                 long at = b + Blocks.Q4_0.QS + g;
-                ByteVector b0 = bytes(w, o0 + at), b1 = bytes(w, o1 + at);
+                ByteVector b0 = ByteVector.fromMemorySegment(B_TO_I, w, o0 + at, LE);
+                ByteVector b1 = ByteVector.fromMemorySegment(B_TO_I, w, o1 + at, LE);
                 for (int p = 0; p < B_TO_I_PARTS; p++) {
                     int e = xo + 32 * i + g + p * L;
                     FloatVector xl = FloatVector.fromArray(F, x, e);
                     FloatVector xh = FloatVector.fromArray(F, x, e + 16);
-                    IntVector v0 = widenUnsigned(b0, p), v1 = widenUnsigned(b1, p);
-                    p0 = floats(v0.and(0xF)).fma(xl, p0);
-                    p1 = floats(v1.and(0xF)).fma(xl, p1);
-                    p0 = floats(v0.lanewise(VectorOperators.LSHR, 4)).fma(xh, p0);
-                    p1 = floats(v1.lanewise(VectorOperators.LSHR, 4)).fma(xh, p1);
+                    IntVector v0 = (IntVector) b0.convertShape(ZERO_EXTEND_B2I, I, p);
+                    IntVector v1 = (IntVector) b1.convertShape(ZERO_EXTEND_B2I, I, p);
+                    p0 = ((FloatVector) v0.and(0xF).convert(I2F, 0)).fma(xl, p0);
+                    p1 = ((FloatVector) v1.and(0xF).convert(I2F, 0)).fma(xl, p1);
+                    p0 = ((FloatVector) v0.lanewise(LSHR, 4).convert(I2F, 0)).fma(xh, p0);
+                    p1 = ((FloatVector) v1.lanewise(LSHR, 4).convert(I2F, 0)).fma(xh, p1);
                 }
             }
             acc0 = p0.fma(FloatVector.broadcast(F, d[d0 + i]), acc0);
@@ -162,16 +157,18 @@ final class MatvecKernels {
             int e0 = xo + 64 * pair;
             FloatVector lo0 = FloatVector.zero(F), hi0 = lo0, lo1 = lo0, hi1 = lo0;
             for (int g = 0; g < 32; g += BL) {
-                ByteVector b0 = bytes(w, o0 + q + g), b1 = bytes(w, o1 + q + g);
+                ByteVector b0 = ByteVector.fromMemorySegment(B_TO_I, w, o0 + q + g, LE);
+                ByteVector b1 = ByteVector.fromMemorySegment(B_TO_I, w, o1 + q + g, LE);
                 for (int p = 0; p < B_TO_I_PARTS; p++) {
                     int e = e0 + g + p * L;
                     FloatVector xl = FloatVector.fromArray(F, x, e);
                     FloatVector xh = FloatVector.fromArray(F, x, e + 32);
-                    IntVector v0 = widenUnsigned(b0, p), v1 = widenUnsigned(b1, p);
-                    lo0 = floats(v0.and(0xF)).fma(xl, lo0);
-                    lo1 = floats(v1.and(0xF)).fma(xl, lo1);
-                    hi0 = floats(v0.lanewise(VectorOperators.LSHR, 4)).fma(xh, hi0);
-                    hi1 = floats(v1.lanewise(VectorOperators.LSHR, 4)).fma(xh, hi1);
+                    IntVector v0 = (IntVector) b0.convertShape(ZERO_EXTEND_B2I, I, p);
+                    IntVector v1 = (IntVector) b1.convertShape(ZERO_EXTEND_B2I, I, p);
+                    lo0 = ((FloatVector) v0.and(0xF).convert(I2F, 0)).fma(xl, lo0);
+                    lo1 = ((FloatVector) v1.and(0xF).convert(I2F, 0)).fma(xl, lo1);
+                    hi0 = ((FloatVector) v0.lanewise(LSHR, 4).convert(I2F, 0)).fma(xh, hi0);
+                    hi1 = ((FloatVector) v1.lanewise(LSHR, 4).convert(I2F, 0)).fma(xh, hi1);
                 }
             }
             acc0 = lo0.fma(FloatVector.broadcast(F, scales[2 * pair]), acc0);
@@ -230,17 +227,22 @@ final class MatvecKernels {
             int e0 = xo + 256 * i + 128 * n + l0;
             FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
             for (int g = 0; g < 16; g += BL) {
-                ByteVector a = bytes(w, ql + g), b = bytes(w, ql + 32 + g), h = bytes(w, qh + g);
+                ByteVector a = ByteVector.fromMemorySegment(B_TO_I, w, ql + g, LE);
+                ByteVector b = ByteVector.fromMemorySegment(B_TO_I, w, ql + 32 + g, LE);
+                ByteVector h = ByteVector.fromMemorySegment(B_TO_I, w, qh + g, LE);
                 for (int p = 0; p < B_TO_I_PARTS; p++) {
                     int e = e0 + g + p * L;
-                    IntVector va = widenUnsigned(a, p), vb = widenUnsigned(b, p), vh = widenUnsigned(h, p);
-                    p0 = floats(va.and(0xF).or(vh.and(3).lanewise(VectorOperators.LSHL, 4)))
+                    IntVector va = (IntVector) a.convertShape(ZERO_EXTEND_B2I, I, p);
+                    IntVector vb = (IntVector) b.convertShape(ZERO_EXTEND_B2I, I, p);
+                    IntVector vh = (IntVector) h.convertShape(ZERO_EXTEND_B2I, I, p);
+                    p0 = ((FloatVector) va.and(0xF).or(vh.and(3).lanewise(LSHL, 4)).convert(I2F, 0))
                             .fma(FloatVector.fromArray(F, x, e), p0);
-                    p1 = floats(vb.and(0xF).or(vh.and(0xC).lanewise(VectorOperators.LSHL, 2)))
+                    p1 = ((FloatVector) vb.and(0xF).or(vh.and(0xC).lanewise(LSHL, 2)).convert(I2F, 0))
                             .fma(FloatVector.fromArray(F, x, e + 32), p1);
-                    p2 = floats(va.lanewise(VectorOperators.LSHR, 4).or(vh.and(0x30)))
+                    p2 = ((FloatVector) va.lanewise(LSHR, 4).or(vh.and(0x30)).convert(I2F, 0))
                             .fma(FloatVector.fromArray(F, x, e + 64), p2);
-                    p3 = floats(vb.lanewise(VectorOperators.LSHR, 4).or(vh.and(0xC0).lanewise(VectorOperators.LSHR, 2)))
+                    p3 = ((FloatVector) vb.lanewise(LSHR, 4).or(vh.and(0xC0).lanewise(LSHR, 2))
+                            .convert(I2F, 0))
                             .fma(FloatVector.fromArray(F, x, e + 96), p3);
                 }
             }
@@ -289,9 +291,5 @@ final class MatvecKernels {
                 d[r * blocks + i] = LittleEndian.f16(w, rows[r] + (long) i * blockBytes);
             }
         }
-    }
-
-    private static IntVector widenUnsigned(ByteVector b, int part) {
-        return (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
     }
 }

@@ -22,8 +22,8 @@ import org.mlm4j.tensor.Tensor;
  * in chunks of a multiple of 4 rows.
  *
  * <ul>
- *   <li>Decode (batch 1) of Q4_0 / Q8_0: {@link MatvecKernels}, straight from the blocks, 4 rows
- *       (Q8_0) or 2 + 2 rows (Q4_0) per pass. Of F16: each 4-row tile is converted to floats
+ *   <li>Decode (batch 1) of Q4_0 / Q8_0 / Q4_K / Q6_K: {@link MatvecKernels}, straight from the
+ *       blocks, tiles of 4 rows taken 2 at a time (Q6_K row by row). Of F16: each 4-row tile is converted to floats
  *       and multiplied ({@link MatmulTiles#tile4x1}) before the next is read, so weight reads and
  *       FMAs interleave (a whole-chunk panel converts, then multiplies). Converting in registers
  *       ({@link F16Vectors}, ~10 vector operations per vector) measured ~35 % slower than the
@@ -142,7 +142,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
                         MatvecKernels.q4_0Rows2(data, tileRows, 0, blocks, xs, xo, blockSums, out, lanes, scales, next);
                         MatvecKernels.q4_0Rows2(data, tileRows, 2, blocks, xs, xo, blockSums, out, lanes, scales, next);
                     } else {
-                        MatvecKernels.q8_0Rows4(data, tileRows, blocks, xs, xo, out, lanes, scales, next);
+                        MatvecKernels.q8_0Rows2(data, tileRows, 0, blocks, xs, xo, out, lanes, scales, next);
+                        MatvecKernels.q8_0Rows2(data, tileRows, 2, blocks, xs, xo, out, lanes, scales, next);
                     }
                     toFloats(next, scales, TILE_ROWS * blocks);
                 }
