@@ -94,6 +94,16 @@ public class AttentionBenchmark {
         return out[7];
     }
 
+    /** The ViT layer through the tiled kernel: what the encoder runs ({@code Attention} exact, F32 cache). */
+    @Benchmark
+    public float vitLayerTiled() {
+        int width = HEADS * VIT_HEAD_DIM;
+        attention.flashAttention(vitQkv, 0, 3 * width, VIT_TOKENS, HEADS, 0, vit, AttentionMask.NONE, 0.125f,
+                vitOut, 0, width);
+        return vitOut[7];
+    }
+
+    /** The ViT layer through the two-pass kernel. */
     @Benchmark
     public float vitLayerF32() {
         int width = HEADS * VIT_HEAD_DIM;
