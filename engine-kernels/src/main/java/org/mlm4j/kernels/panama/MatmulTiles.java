@@ -95,22 +95,13 @@ final class MatmulTiles {
     /**
      * Transposes {@code F.length()} rows of {@code cols} floats at {@code panel[from + t·cols]} to
      * {@code panel[to + k·OUTER_ROWS + t]} (the two regions must not overlap): each column's weights
-     * side by side for {@link #outer6x4}. With 8 lanes or more, one gather per column (AVX2 / AVX-512
-     * {@code vgatherdps}, ~0.15 ns per float from L1 vs 0.45 for the scalar loop, bench/README.md);
-     * narrower vectors (NEON has no gather, and the Vector API would emulate it) take the scalar
-     * loop. {@code rowStarts} is scratch of {@code F.length()} ints.
+     * side by side for {@link #outer6x4}. One gather per column (AVX2 / AVX-512 {@code vgatherdps}:
+     * ~0.15 ns per float from L1 vs 0.45 for the scalar loop, bench/README.md); the outer-product
+     * tiles run with 8 lanes or more only, so NEON, which has no gather, never comes here.
+     * {@code rowStarts} is scratch of {@code F.length()} ints.
      */
     static void transpose(float[] panel, int from, int cols, int to, int[] rowStarts) {
-        int n = F.length();
-        if (n < 8) {
-            for (int k = 0; k < cols; k++) {
-                for (int t = 0; t < n; t++) {
-                    panel[to + k * OUTER_ROWS + t] = panel[from + t * cols + k];
-                }
-            }
-            return;
-        }
-        for (int t = 0; t < n; t++) {
+        for (int t = 0; t < F.length(); t++) {
             rowStarts[t] = t * cols;
         }
         for (int k = 0; k < cols; k++) {

@@ -32,8 +32,9 @@ import org.mlm4j.tensor.Tensor;
  *       ({@link WeightPanels}) and multiplied against the activation rows 4 at a time
  *       ({@link MatmulTiles}); block offsets (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K) are added per
  *       sub-block from the activation sums ggml uses (Q8_1 {@code s}, Q8_K {@code bsums}).</li>
- *   <li>Batches of {@code OUTER_MIN_BATCH} rows and more (long prompts, the ViT): the same panels,
- *       transposed, multiplied as outer products ({@link #outerPanels}).</li>
+ *   <li>Batches of {@code OUTER_MIN_BATCH} rows and more (prompts, the ViT; 8 lanes or more): the
+ *       same panels, transposed, multiplied as outer products against 6 activation rows at a time
+ *       ({@link #outerPanels}).</li>
  * </ul>
  * Integer parts are exact; the results differ from the scalar twin only by float summation order.
  */
@@ -47,12 +48,19 @@ final class PanamaMatmulKernels implements MatmulKernels {
     private static final long PANEL_BYTES = 128 << 10;
     /**
      * From this batch on, the outer-product tiles ({@link #outerPanels}); below it the inner-product
-     * 4x4 tiles, which need no transposed panel. Measured (best call, one thread, load 3-4, outer vs
-     * inner): Q4_0 2048x2048 batch 16 2.0 vs 2.5 ms (inner wins), Q8_0 batch 24 2.7-3.6 vs 2.9-3.1 ms
-     * (even), Q4_0 batch 32 3.4-3.7 vs 3.7 ms, Q8_0 batch 48 4.3 vs 5.2 ms, F16 1024x1024 batch 32
-     * 0.82 vs 0.97 ms, Q4_0 batch 64 5.8 vs 7.3 ms.
+     * 4x4 tiles, which need no transposed panel. Measured (best call, one thread, load 3-5, outer vs
+     * inner). 512 bits: Q4_0 2048x2048 batch 16 2.0 vs 2.5 ms (inner wins), Q8_0 batch 24 2.7-3.6
+     * vs 2.9-3.1 ms (even), Q4_0 batch 32 3.4-3.7 vs 3.7 ms, Q8_0 batch 48 4.3 vs 5.2 ms, F16
+     * 1024x1024 batch 32 0.82 vs 0.97 ms, Q4_0 batch 64 5.8 vs 7.3 ms. 256 bits: Q4_0 batch 64 7.6
+     * vs 6.3 ms, batch 128 14.1 vs 13.4 ms, batch 512 59 vs 67 ms; F16 batch 128 3.2 vs 3.4 ms.
+     * 128 bits: the inner tiles win at every batch (F16 batch 577 24 vs 29 ms, Q4_0 batch 512 82 vs
+     * 116 ms: 4-lane FMAs leave the 6 broadcasts per step and the transpose too little to hide in).
      */
-    private static final int OUTER_MIN_BATCH = 32;
+    private static final int OUTER_MIN_BATCH = switch (VectorConstants.F.length()) {
+        case 4 -> Integer.MAX_VALUE;
+        case 8 -> 128;
+        default -> 32;
+    };
     /**
      * Columns per pass of an outer-product tile: its slice of the transposed panel is 32 KiB, in L1
      * (a multiple of {@link MatmulTiles#FLOAT_SUM_BLOCK} at every vector width).

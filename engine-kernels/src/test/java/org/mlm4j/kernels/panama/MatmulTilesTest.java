@@ -10,7 +10,7 @@ import org.mlm4j.kernels.KernelProvider;
 
 /**
  * The outer-product pieces bit for bit against scalar loops doing the same arithmetic: the panel
- * transpose (gathers at 8 lanes and more), and {@link MatmulTiles#outer6x4}, whose every output is
+ * transpose (a gather per column), and {@link MatmulTiles#outer6x4}, whose every output is
  * a sequence of fused multiply-adds over one block of columns from zero, then added to the partial
  * sum in block order ({@link Math#fma} rounds as each vector lane does).
  */
