@@ -118,7 +118,7 @@ class MatmulKernelsTest {
      * batch 3 the inner-product tiles, batch 131 the outer-product ones (with a partial group of rows).
      */
     @ParameterizedTest(name = "{0} batch {1}")
-    @CsvSource({"Q4_0, 1", "Q8_0, 1", "Q4_0, 3", "Q4_0, 131"})
+    @CsvSource({"Q4_0, 1", "Q8_0, 1", "Q4_K, 1", "Q6_K, 1", "Q4_0, 3", "Q4_0, 131"})
     void resultsDoNotDependOnTheThreadCount(GgmlType type, int batch) {
         Shape s = new Shape(207, 4096 + 256, batch);
         Tensor w = SyntheticWeights.gaussian(type, s.rows, s.cols, 5, s.rows);
