@@ -294,31 +294,33 @@ public class ScalarOpsKernels implements OpsKernels {
                                  float[] kernel, float[] bias, boolean roundToF16, float[] y, int yOffset) {
         int oh = (height - 1) / stride + 1;
         int ow = (width - 1) / stride + 1;
-        for (int c = 0; c < channels; c++) {
-            for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    double sum = 0;
-                    for (int ky = 0; ky < 3; ky++) {
-                        int iy = oy * stride + ky - 1;
-                        for (int kx = 0; kx < 3; kx++) {
-                            int ix = ox * stride + kx - 1;
-                            if (iy < 0 || iy >= height || ix < 0 || ix >= width) {
-                                continue;
+        split(channels, 9 * oh * ow, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        double sum = 0;
+                        for (int ky = 0; ky < 3; ky++) {
+                            int iy = oy * stride + ky - 1;
+                            for (int kx = 0; kx < 3; kx++) {
+                                int ix = ox * stride + kx - 1;
+                                if (iy < 0 || iy >= height || ix < 0 || ix >= width) {
+                                    continue;
+                                }
+                                float v = x[xOffset + (c * height + iy) * width + ix];
+                                float k = kernel[c * 9 + ky * 3 + kx];
+                                if (roundToF16) {
+                                    v = Float.float16ToFloat(Float.floatToFloat16(v));
+                                    k = Float.float16ToFloat(Float.floatToFloat16(k));
+                                }
+                                sum += (double) (v * k);
                             }
-                            float v = x[xOffset + (c * height + iy) * width + ix];
-                            float k = kernel[c * 9 + ky * 3 + kx];
-                            if (roundToF16) {
-                                v = Float.float16ToFloat(Float.floatToFloat16(v));
-                                k = Float.float16ToFloat(Float.floatToFloat16(k));
-                            }
-                            sum += (double) (v * k);
                         }
+                        float r = (float) sum;
+                        y[yOffset + (c * oh + oy) * ow + ox] = bias == null ? r : r + bias[c];
                     }
-                    float r = (float) sum;
-                    y[yOffset + (c * oh + oy) * ow + ox] = bias == null ? r : r + bias[c];
                 }
             }
-        }
+        });
     }
 
     @Override

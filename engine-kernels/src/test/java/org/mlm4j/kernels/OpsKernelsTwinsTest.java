@@ -125,13 +125,14 @@ class OpsKernelsTwinsTest {
         float[] x = randoms(n * rows + 1, 6);
         float[] w = randoms(n, 2);
         float[] bias = randoms(n, 2);
+        float[] kernel = randoms(9 * rows, 1);
         int before = Parallel.threads();
         try {
             for (OpsKernels ops : new OpsKernels[] {simd, scalar}) {
                 float[][] byThreads = new float[2][];
                 for (int t = 0; t < 2; t++) {
                     Parallel.configure(t == 0 ? 1 : 3);
-                    float[] y = new float[x.length + 4 * n * rows];
+                    float[] y = new float[x.length + 5 * n * rows];
                     ops.layerNorm(x, 1, y, 0, n, rows, w, bias, 1e-5f);
                     ops.addRows(y, 0, n, rows, bias, 0);
                     int o = n * rows;
@@ -139,6 +140,8 @@ class OpsKernelsTwinsTest {
                     ops.quickGelu(x, 1, y, o + n * rows, n * rows);
                     ops.geluErf(x, 1, y, o + 2 * n * rows, n * rows);
                     ops.quickGeluExact(x, 1, y, o + 3 * n * rows, n * rows);
+                    // rows channels of a 1 x n image
+                    ops.depthwiseConv3x3(x, 1, rows, 1, n, 1, kernel, null, true, y, o + 4 * n * rows);
                     byThreads[t] = y;
                 }
                 // (containsExactly would diff 1.5 M elements quadratically on a failure)
