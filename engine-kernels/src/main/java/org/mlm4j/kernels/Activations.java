@@ -96,10 +96,25 @@ public final class Activations {
     }
 
     /**
+     * Quantizes one Q8_0 block of 32 values exactly as {@link #quantizeQ8_0Block} does (same
+     * arguments): the scalar method is the definition, a vector twin may replace it.
+     */
+    @FunctionalInterface
+    public interface Q8_0Quantizer {
+        void quantize(float[] x, int xOffset, byte[] qs, int qOffset, float[] d, float[] s, int block);
+    }
+
+    /**
      * Converts {@code batch} rows of {@code cols} floats at {@code x[offset]} for a product with
      * {@code weightType} weights. {@code x} is read, never written.
      */
     public static Activations of(GgmlType weightType, Numerics numerics, float[] x, int offset, int cols, int batch) {
+        return of(weightType, numerics, x, offset, cols, batch, Activations::quantizeQ8_0Block);
+    }
+
+    /** As {@link #of(GgmlType, Numerics, float[], int, int, int)}, Q8_0 / Q8_1 blocks through {@code q8_0}. */
+    public static Activations of(GgmlType weightType, Numerics numerics, float[] x, int offset, int cols, int batch,
+                                 Q8_0Quantizer q8_0) {
         Format format = formatFor(weightType, numerics);
         if (cols % format.blockSize != 0) {
             throw new IllegalArgumentException(cols + " columns is not a whole number of " + format + " blocks");
@@ -111,7 +126,7 @@ public final class Activations {
                 format.isQuantized() ? null : new float[batch * cols], 0);
         Parallel.IntRangeBody convert = (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
-                a.convertRow(x, offset + b * cols, b);
+                a.convertRow(x, offset + b * cols, b, q8_0);
             }
         };
         if ((long) batch * cols >= PARALLEL_ELEMENTS) {
@@ -122,7 +137,7 @@ public final class Activations {
         return a;
     }
 
-    private void convertRow(float[] x, int from, int b) {
+    private void convertRow(float[] x, int from, int b, Q8_0Quantizer q8_0) {
         int blocks = cols / format.blockSize;
         switch (format) {
             case F16 -> {
@@ -137,7 +152,7 @@ public final class Activations {
             }
             case Q8_0, Q8_1 -> {
                 for (int i = 0; i < blocks; i++) {
-                    quantizeQ8_0Block(x, from + i * 32, qs, b * cols + i * 32, d, s, b * blocks + i);
+                    q8_0.quantize(x, from + i * 32, qs, b * cols + i * 32, d, s, b * blocks + i);
                 }
             }
             case Q8_K -> quantizeQ8_KRow(x, from, b);
