@@ -44,12 +44,22 @@ final class Relauncher {
         return !moduleLoaded && moduleInRuntime && !"1".equals(noRelaunchEnv) && ownJar != null && javaCommand.isPresent();
     }
 
-    /** The command line of the relaunch: the same java and JVM options, plus the module. */
+    /**
+     * JIT options of the relaunch, before the user's own (the last occurrence wins). Four compiler
+     * threads instead of the two HotSpot starts on a 2-core machine: a one-shot command (one image,
+     * one prompt) runs each Vector API kernel in the slow tiers until C2 reaches it, and with one
+     * C2 thread the queue holds it there for seconds; measured on the MobileVLM V2 encoder, the
+     * first image took 0.6–1.6 s less CPU in 7 of 7 runs (bench/README.md, vision encoder).
+     */
+    static final List<String> JIT_OPTIONS = List.of("-XX:CICompilerCount=4");
+
+    /** The command line of the relaunch: the same java and JVM options, plus the module and {@link #JIT_OPTIONS}. */
     static List<String> command(String java, List<String> jvmOptions, Path jar, String[] args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.add("--add-modules");
         cmd.add(MODULE);
+        cmd.addAll(JIT_OPTIONS);
         cmd.addAll(jvmOptions);
         cmd.add("-jar");
         cmd.add(jar.toString());

@@ -37,7 +37,8 @@ class RelauncherTest {
     void theRelaunchKeepsTheJvmOptionsAndArguments() {
         assertThat(Relauncher.command("/usr/bin/java", List.of("-Xmx2g", "-Dmlm4j.vector=true"), JAR,
                 new String[] {"inspect", "model file.gguf", "--json"}))
-                .containsExactly("/usr/bin/java", "--add-modules", "jdk.incubator.vector", "-Xmx2g", "-Dmlm4j.vector=true",
+                .containsExactly("/usr/bin/java", "--add-modules", "jdk.incubator.vector", "-XX:CICompilerCount=4",
+                        "-Xmx2g", "-Dmlm4j.vector=true",
                         "-jar", JAR.toString(), "inspect", "model file.gguf", "--json");
     }
 
