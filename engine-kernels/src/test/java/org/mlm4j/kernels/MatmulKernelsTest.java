@@ -56,9 +56,10 @@ class MatmulKernelsTest {
         // the batch-1 shapes after {4, 1} reach the decode kernels (F16, Q4_0, Q8_0) with vector
         // tails, partial 4-row tiles and pool chunks that end mid-tile; batches from 32 the
         // outer-product tiles with a partial tile of weight rows, last groups of 4, 3, 4, 1, 5 and 1
-        // activation rows (of 6), and (4096+7, 288, 4352 columns) several unpacked column ranges
+        // activation rows (of 6), (4096+7, 288, 4352 columns) several unpacked column ranges, and
+        // (600 rows) pool chunks of several 64-row tiles, the last one partial
         int[][] rowsBatch = {{1, 1}, {13, 2}, {31, 3}, {33, 7}, {207, 16}, {4, 1}, {13, 1}, {33, 1}, {31, 1}, {7, 1},
-                {65, 130}, {40, 129}, {70, 64}, {19, 67}, {5, 71}, {21, 37}};
+                {65, 130}, {40, 129}, {70, 64}, {19, 67}, {5, 71}, {21, 37}, {600, 35}};
         List<Shape> shapes = new ArrayList<>();
         for (int i = 0; i < rowsBatch.length; i++) {
             int c = cols[i % cols.length];
@@ -115,12 +116,14 @@ class MatmulKernelsTest {
 
     /**
      * Batch 1 runs the decode kernels (which read the next tile's scales ahead, across chunk ends),
-     * batch 3 the inner-product tiles, batch 131 the outer-product ones (with a partial group of rows).
+     * batch 3 the inner-product tiles, batch 131 the outer-product ones (with a partial group of rows;
+     * at 600 rows in pool chunks of 3 tiles of 64 rows at one thread, 2 at two, the last one partial).
      */
-    @ParameterizedTest(name = "{0} batch {1}")
-    @CsvSource({"Q4_0, 1", "Q8_0, 1", "Q4_K, 1", "Q6_K, 1", "Q4_0, 3", "Q4_0, 131"})
-    void resultsDoNotDependOnTheThreadCount(GgmlType type, int batch) {
-        Shape s = new Shape(207, 4096 + 256, batch);
+    @ParameterizedTest(name = "{0} batch {1} rows {2}")
+    @CsvSource({"Q4_0, 1, 207", "Q8_0, 1, 207", "Q4_K, 1, 207", "Q6_K, 1, 207", "Q4_0, 3, 207", "Q4_0, 131, 207",
+            "Q4_0, 131, 600"})
+    void resultsDoNotDependOnTheThreadCount(GgmlType type, int batch, int rows) {
+        Shape s = new Shape(rows, 4096 + 256, batch);
         Tensor w = SyntheticWeights.gaussian(type, s.rows, s.cols, 5, s.rows);
         float[] x = SyntheticWeights.activations(s.batch, s.cols, 6);
         int threads = Parallel.threads();

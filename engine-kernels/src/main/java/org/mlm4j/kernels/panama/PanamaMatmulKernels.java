@@ -71,6 +71,11 @@ final class PanamaMatmulKernels implements MatmulKernels {
      * whole {@code OUTER_K_BLOCK} slices, so that the tile's floats stay in L2 however long its rows.
      */
     private static final int OUTER_UNPACK_COLS = Math.max(256, OUTER_K_BLOCK);
+    /**
+     * Partial sums and transposed weights per pool chunk of the outer-product path: half of L2, so
+     * that a slice of the activations stays there while every tile of the chunk passes over it.
+     */
+    private static final long OUTER_CHUNK_BYTES = 1 << 20;
 
     @Override
     public void matmul(Tensor w, float[] x, int xOffset, float[] y, int yOffset, int batch, Numerics numerics) {
@@ -95,8 +100,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         } else if (batch < OUTER_MIN_BATCH) {
             panels(w, a, xs, xo, y, yOffset, batch, rows, cols, Parallel.grain(rows, 4L * cols, PANEL_BYTES, TILE_ROWS));
         } else {
-            outerPanels(w, a, xs, xo, y, yOffset, batch, rows, cols,
-                    Parallel.grain(rows, 4L * cols, PANEL_BYTES, MatmulTiles.OUTER_ROWS));
+            outerPanels(w, a, xs, xo, y, yOffset, batch, rows, cols);
         }
     }
 
@@ -298,7 +302,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
      * count) do not change it. The last group's rows past the batch are zeros whose partial sums are never read.
      */
     private static void outerPanels(Tensor w, Activations a, float[] xs, int xo, float[] y, int yOffset, int batch,
-                                    int rows, int cols, int grain) {
+                                    int rows, int cols) {
         GgmlType type = w.type();
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
@@ -312,44 +316,52 @@ final class PanamaMatmulKernels implements MatmulKernels {
         int rowGroups = (batch + height - 1) / height;
         int sumBlock = type.blockSize == 1 ? MatmulTiles.FLOAT_SUM_BLOCK : MatmulTiles.SUM_BLOCK;
         float[] xi = interleave(xs, xo, batch, cols, rowGroups);
+        int tileAcc = rowGroups * height * width;
+        int tilePanel = width * OUTER_UNPACK_COLS;
+        int grain = Parallel.grain(rows, 4L * (rowGroups * height + OUTER_UNPACK_COLS), OUTER_CHUNK_BYTES, width);
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
-            int rowAt = width * OUTER_UNPACK_COLS;
-            float[] panel = s.panel(rowAt + lanes * OUTER_UNPACK_COLS);
-            float[] mins = s.mins(width * groups);
-            float[] acc = s.acc(rowGroups * height * width);
+            int tiles = (r1 - r0 + width - 1) / width;
+            int stagingAt = tiles * tilePanel;
+            float[] panel = s.panel(stagingAt + lanes * OUTER_UNPACK_COLS);
+            float[] mins = s.mins(tiles * width * groups);
+            float[] acc = s.acc(tiles * tileAcc);
             QuantBlock scratch = s.block;
-            for (int r = r0; r < r1; r += width) {
-                int n = Math.min(width, r1 - r);
-                Arrays.fill(acc, 0, rowGroups * height * width, 0f);
-                for (int u0 = 0; u0 < cols; u0 += OUTER_UNPACK_COLS) {
-                    int uc = Math.min(OUTER_UNPACK_COLS, cols - u0);
-                    // a vector's worth of rows at a time unpacked after the transposed slice (16 KiB at
-                    // most, still in L1 when transposed); rows past r1 multiply as zeros, never stored
-                    for (int t0 = 0; t0 < width; t0 += lanes) {
-                        for (int t = t0; t < t0 + lanes; t++) {
-                            int at = rowAt + (t - t0) * uc;
-                            if (t < n) {
-                                WeightPanels.unpack(type, data, (r + t) * rowBytes + u0 / OUTER_UNPACK_COLS * rangeBytes,
-                                        uc, panel, at, mins, t * groups + (group == 0 ? 0 : u0 / group), scratch);
-                            } else {
-                                Arrays.fill(panel, at, at + uc, 0f);
-                            }
+            Arrays.fill(acc, 0, tiles * tileAcc, 0f);
+            for (int u0 = 0; u0 < cols; u0 += OUTER_UNPACK_COLS) {
+                int uc = Math.min(OUTER_UNPACK_COLS, cols - u0);
+                // a vector's worth of rows at a time unpacked after the transposed tiles (16 KiB at
+                // most, still in L1 when transposed); rows past r1 multiply as zeros, never stored
+                for (int t0 = 0; t0 < tiles * width; t0 += lanes) {
+                    for (int t = t0; t < t0 + lanes; t++) {
+                        int at = stagingAt + (t - t0) * uc;
+                        if (r0 + t < r1) {
+                            WeightPanels.unpack(type, data, (r0 + t) * rowBytes + u0 / OUTER_UNPACK_COLS * rangeBytes,
+                                    uc, panel, at, mins, t * groups + (group == 0 ? 0 : u0 / group), scratch);
+                        } else {
+                            Arrays.fill(panel, at, at + uc, 0f);
                         }
-                        MatmulTiles.transpose(panel, rowAt, uc, t0, s.rowStarts);
                     }
-                    for (int k0 = u0; k0 < u0 + uc; k0 += OUTER_K_BLOCK) {
-                        int kc = Math.min(OUTER_K_BLOCK, cols - k0);
+                    MatmulTiles.transpose(panel, stagingAt, uc, t0 / width * tilePanel + t0 % width, s.rowStarts);
+                }
+                // each slice of the activations (all rows, OUTER_K_BLOCK columns) meets every tile of
+                // the chunk in turn, while it is in L2
+                for (int k0 = u0; k0 < u0 + uc; k0 += OUTER_K_BLOCK) {
+                    int kc = Math.min(OUTER_K_BLOCK, cols - k0);
+                    for (int q = 0; q < tiles; q++) {
                         for (int g = 0; g < rowGroups; g++) {
-                            MatmulTiles.outer6x4(panel, (k0 - u0) * width, kc, xi, height * (rowGroups * k0 + g * kc),
-                                    acc, g * height * width, sumBlock);
+                            MatmulTiles.outer6x4(panel, q * tilePanel + (k0 - u0) * width, kc, xi,
+                                    height * (rowGroups * k0 + g * kc), acc, q * tileAcc + g * height * width, sumBlock);
                         }
                     }
                 }
+            }
+            for (int q = 0; q < tiles; q++) {
+                int r = r0 + q * width;
                 for (int b = 0; b < batch; b++) {
-                    for (int t = 0; t < n; t++) {
-                        y[yOffset + b * rows + r + t] = acc[b * width + t]
-                                + offsets(mins, t * groups, groupSums, b * groups, groups);
+                    for (int t = 0; t < Math.min(width, r1 - r); t++) {
+                        y[yOffset + b * rows + r + t] = acc[q * tileAcc + b * width + t]
+                                + offsets(mins, (q * width + t) * groups, groupSums, b * groups, groups);
                     }
                 }
             }
