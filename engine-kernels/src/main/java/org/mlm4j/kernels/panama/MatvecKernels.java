@@ -28,7 +28,7 @@ import org.mlm4j.tensor.LittleEndian;
  * <p>The activations are the floats {@code dX·qX} (exact) under GGML numerics or plain x under
  * FLOAT. Q4_0's −8 offset leaves the vector loop: {@code Σ(q−8)·x = Σq·x − 8·Σx}, with the block
  * sums {@code Σx} precomputed once per call and met by each row's block scales in one vector dot
- * product ({@link #offset}): as a scalar sum inside the loop its 4-cycle add chain alone cost a
+ * product ({@link #offsets4}): as a scalar sum inside the loop its 4-cycle add chain alone cost a
  * quarter of the loop.
  *
  * <p>Block scales are read one tile ahead: the loop over tile t copies the raw fp16 scales of tile
@@ -96,13 +96,13 @@ final class MatvecKernels {
 
     /**
      * As {@link #q8_0Rows2} for the two rows {@code rows[first]}, {@code rows[first + 1]} of Q4_0
-     * blocks (nibbles 0..15; the −8 enters through {@code blockSums[i] = Σx} over block i), results to
-     * {@code out[first..first+1]}; the next tile's rows {@code rows[4 + first]} and
+     * blocks, nibbles taken as 0..15: the caller subtracts the −8's share, {@code 8·Σ_i d_i·Σx_i}
+     * ({@link #offsets4}); results to {@code out[first..first+1]}; the next tile's rows {@code rows[4 + first]} and
      * {@code rows[5 + first]} have their fp16 scales copied to {@code next}. Two rows, not four: with four,
      * C2 runs out of its inlining node budget inside the loop and the vectors get boxed.
      */
-    static void q4_0Rows2(MemorySegment w, long[] rows, int first, int blocks, float[] x, int xo, float[] blockSums,
-                          float[] out, float[] lanes, float[] d, short[] next) {
+    static void q4_0Rows2(MemorySegment w, long[] rows, int first, int blocks, float[] x, int xo, float[] out,
+                          float[] lanes, float[] d, short[] next) {
         long o0 = rows[first], o1 = rows[first + 1];
         long n0 = rows[4 + first], n1 = rows[5 + first];
         int d0 = first * blocks, d1 = d0 + blocks;
@@ -133,8 +133,8 @@ final class MatvecKernels {
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());
-        out[first] = Lanes.sum(lanes, 0) - 8 * offset(d, d0, blockSums, blocks, lanes);
-        out[first + 1] = Lanes.sum(lanes, F.length()) - 8 * offset(d, d1, blockSums, blocks, lanes);
+        out[first] = Lanes.sum(lanes, 0);
+        out[first + 1] = Lanes.sum(lanes, F.length());
     }
 
     /**
@@ -263,6 +263,33 @@ final class MatvecKernels {
             for (int g = 0; g < 16; g++) {
                 scales[16 * i + g] = d * LittleEndian.i8(w, o + Blocks.Q6_K.SCALES + g);
             }
+        }
+    }
+
+    /**
+     * {@code out[r] = Σ_i d[r·blocks + i]·sums[i]} for the 4 rows of a tile, each in the order of
+     * {@link #offset}; one pass, 4 independent accumulators.
+     */
+    static void offsets4(float[] d, float[] sums, int blocks, float[] lanes, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int bound = F.loopBound(blocks);
+        for (int i = 0; i < bound; i += F.length()) {
+            FloatVector s = FloatVector.fromArray(F, sums, i);
+            a0 = FloatVector.fromArray(F, d, i).fma(s, a0);
+            a1 = FloatVector.fromArray(F, d, blocks + i).fma(s, a1);
+            a2 = FloatVector.fromArray(F, d, 2 * blocks + i).fma(s, a2);
+            a3 = FloatVector.fromArray(F, d, 3 * blocks + i).fma(s, a3);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, F.length());
+        a2.intoArray(lanes, 2 * F.length());
+        a3.intoArray(lanes, 3 * F.length());
+        for (int r = 0; r < 4; r++) {
+            float s = Lanes.sum(lanes, r * F.length());
+            for (int i = bound; i < blocks; i++) {
+                s += d[r * blocks + i] * sums[i];
+            }
+            out[r] = s;
         }
     }
 

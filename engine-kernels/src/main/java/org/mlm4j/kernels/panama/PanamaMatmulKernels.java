@@ -39,8 +39,12 @@ import org.mlm4j.tensor.Tensor;
  * Integer parts are exact; the results differ from the scalar twin only by float summation order.
  */
 final class PanamaMatmulKernels implements MatmulKernels {
-    /** Weight bytes per pool chunk: a few chunks per thread, each a fraction of L2. */
-    private static final long CHUNK_BYTES = 128 << 10;
+    /**
+     * Weight bytes per pool chunk of a decode matvec ({@link Parallel#grain} still gives every thread
+     * several). Large, because each chunk's first tile reads its block scales in a pass that waits on
+     * memory (later tiles read them one tile ahead): at 128 KiB that pass was ~3 % of a decode step.
+     */
+    private static final long CHUNK_BYTES = 512 << 10;
     private static final int TILE_ROWS = 4;
     /** Activation rows multiplied per pass over a chunk's panel: about this many bytes of them. */
     private static final long X_BLOCK_BYTES = 256 << 10;
@@ -135,6 +139,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
             float[] scales = s.mins(TILE_ROWS * blocks);
             short[] next = s.raw(TILE_ROWS * blocks);
             long[] tileRows = s.tileRows;
+            float[] q4Offsets = s.q4Offsets;
             if (type != GgmlType.F16) {
                 tileOffsets(r0, r0, r1, rowBytes, tileRows);
                 MatvecKernels.scales(data, tileRows, blocks, (int) type.typeSize, scales);
@@ -151,8 +156,12 @@ final class PanamaMatmulKernels implements MatmulKernels {
                     MatmulTiles.tile4x1(panel, 0, cols, xs, xo, out, lanes);
                 } else {
                     if (q4) {
-                        MatvecKernels.q4_0Rows2(data, tileRows, 0, blocks, xs, xo, blockSums, out, lanes, scales, next);
-                        MatvecKernels.q4_0Rows2(data, tileRows, 2, blocks, xs, xo, blockSums, out, lanes, scales, next);
+                        MatvecKernels.q4_0Rows2(data, tileRows, 0, blocks, xs, xo, out, lanes, scales, next);
+                        MatvecKernels.q4_0Rows2(data, tileRows, 2, blocks, xs, xo, out, lanes, scales, next);
+                        MatvecKernels.offsets4(scales, blockSums, blocks, lanes, q4Offsets);
+                        for (int t = 0; t < TILE_ROWS; t++) {
+                            out[t] -= 8 * q4Offsets[t];
+                        }
                     } else {
                         MatvecKernels.q8_0Rows2(data, tileRows, 0, blocks, xs, xo, out, lanes, scales, next);
                         MatvecKernels.q8_0Rows2(data, tileRows, 2, blocks, xs, xo, out, lanes, scales, next);
@@ -401,6 +410,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
 
         final float[] out = new float[TILE_ROWS * TILE_ROWS];
         final long[] tileRows = new long[2 * TILE_ROWS];
+        final float[] q4Offsets = new float[TILE_ROWS];
         final float[] lanes = new float[Lanes.scratch(TILE_ROWS * TILE_ROWS)];
         final QuantBlock block = new QuantBlock();
         final int[] rowStarts = new int[VectorConstants.F.length()];
