@@ -306,9 +306,12 @@ final class PanamaMatmulKernels implements MatmulKernels {
      * ({@link #interleave}); each tile of {@code OUTER_ROWS} weight rows is unpacked and transposed
      * {@code OUTER_UNPACK_COLS} columns at a time, and each 32 KiB slice of that (kept in L1) is
      * multiplied against every group of 6 activation rows ({@link MatmulTiles#outer6x4}) into
-     * per-row partial sums (batch · OUTER_ROWS floats, in L2). Each output is the in-order sum of its
-     * 32-column block sums (128 for float weights), so the tile and chunk boundaries (and the thread
-     * count) do not change it. The last group's rows past the batch are zeros whose partial sums are never read.
+     * per-row partial sums (batch · OUTER_ROWS floats per tile; a pool chunk holds several tiles).
+     * Each output is the in-order sum of its 32-column block sums (128 for float weights), then of
+     * the 32-group block sums of its block offsets times the activation sums (Q4_1, Q5_1, Q2_K, Q4_K,
+     * Q5_K: the same product over the groups, with the offsets transposed), so the tile and chunk
+     * boundaries (and the thread count) do not change it. The last group's rows past the batch are
+     * zeros whose partial sums are never read.
      */
     private static void outerPanels(Tensor w, Activations a, float[] xs, int xo, float[] y, int yOffset, int batch,
                                     int rows, int cols) {
@@ -325,6 +328,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         int rowGroups = (batch + height - 1) / height;
         int sumBlock = type.blockSize == 1 ? MatmulTiles.FLOAT_SUM_BLOCK : MatmulTiles.SUM_BLOCK;
         float[] xi = interleave(xs, xo, batch, cols, rowGroups);
+        float[] sumsInterleaved = group == 0 ? null : interleave(groupSums, 0, batch, groups, rowGroups);
         int tileAcc = rowGroups * height * width;
         int tilePanel = width * OUTER_UNPACK_COLS;
         int grain = Parallel.grain(rows, 4L * (rowGroups * height + OUTER_UNPACK_COLS), OUTER_CHUNK_BYTES, width);
@@ -353,28 +357,49 @@ final class PanamaMatmulKernels implements MatmulKernels {
                     }
                     MatmulTiles.transpose(panel, stagingAt, uc, t0 / width * tilePanel + t0 % width, s.rowStarts);
                 }
-                // each slice of the activations (all rows, OUTER_K_BLOCK columns) meets every tile of
-                // the chunk in turn, while it is in L2
-                for (int k0 = u0; k0 < u0 + uc; k0 += OUTER_K_BLOCK) {
-                    int kc = Math.min(OUTER_K_BLOCK, cols - k0);
-                    for (int q = 0; q < tiles; q++) {
-                        for (int g = 0; g < rowGroups; g++) {
-                            MatmulTiles.outer6x4(panel, q * tilePanel + (k0 - u0) * width, kc, xi,
-                                    height * (rowGroups * k0 + g * kc), acc, q * tileAcc + g * height * width, sumBlock);
-                        }
+                multiplySlices(panel, tilePanel, u0, u0 + uc, cols, xi, rowGroups, acc, tileAcc, tiles, sumBlock);
+            }
+            if (group != 0) {
+                // the offsets (−dmin·min per group) times the activation sums: one more product of the
+                // same form, over the groups, with the offsets of each tile transposed
+                float[] offsetPanel = s.offsetPanel(tiles * groups * width);
+                for (int t = 0; t < tiles * width; t++) {
+                    for (int g = 0; g < groups; g++) {
+                        offsetPanel[(t / width * groups + g) * width + t % width] = r0 + t < r1 ? mins[t * groups + g] : 0f;
                     }
                 }
+                multiplySlices(offsetPanel, groups * width, 0, groups, groups, sumsInterleaved, rowGroups, acc, tileAcc,
+                        tiles, MatmulTiles.SUM_BLOCK);
             }
             for (int q = 0; q < tiles; q++) {
                 int r = r0 + q * width;
                 for (int b = 0; b < batch; b++) {
-                    for (int t = 0; t < Math.min(width, r1 - r); t++) {
-                        y[yOffset + b * rows + r + t] = acc[q * tileAcc + b * width + t]
-                                + offsets(mins, (q * width + t) * groups, groupSums, b * groups, groups);
-                    }
+                    System.arraycopy(acc, q * tileAcc + b * width, y, yOffset + b * rows + r, Math.min(width, r1 - r));
                 }
             }
         });
+    }
+
+    /**
+     * {@code acc} (a tile of partial sums after another, {@code tileAcc} floats each) += the columns
+     * {@code [from, to)} of a {@code total}-column product: the transposed panel of each tile (at
+     * {@code q·tileStride}, column {@code k} at {@code (k − from)·OUTER_ROWS}) times the interleaved
+     * activation rows ({@link #interleave}). Each slice of activations (all rows, OUTER_K_BLOCK
+     * columns) meets every tile in turn, while it is in L2.
+     */
+    private static void multiplySlices(float[] panel, int tileStride, int from, int to, int total, float[] xi,
+                                       int rowGroups, float[] acc, int tileAcc, int tiles, int sumBlock) {
+        int width = MatmulTiles.OUTER_ROWS;
+        int height = MatmulTiles.OUTER_BATCH;
+        for (int k0 = from; k0 < to; k0 += OUTER_K_BLOCK) {
+            int kc = Math.min(OUTER_K_BLOCK, total - k0);
+            for (int q = 0; q < tiles; q++) {
+                for (int g = 0; g < rowGroups; g++) {
+                    MatmulTiles.outer6x4(panel, q * tileStride + (k0 - from) * width, kc, xi,
+                            height * (rowGroups * k0 + g * kc), acc, q * tileAcc + g * height * width, sumBlock);
+                }
+            }
+        }
     }
 
     /**
@@ -418,6 +443,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         private float[] mins = new float[0];
         private short[] raw = new short[0];
         private float[] acc = new float[0];
+        private float[] offsetPanel = new float[0];
 
         static Scratch get() {
             return OF_THREAD.get();
@@ -449,6 +475,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 mins = new float[n];
             }
             return mins;
+        }
+
+        float[] offsetPanel(int n) {
+            if (offsetPanel.length < n) {
+                offsetPanel = new float[n];
+            }
+            return offsetPanel;
         }
     }
 
