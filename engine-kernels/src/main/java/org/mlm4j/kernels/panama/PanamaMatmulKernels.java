@@ -264,6 +264,10 @@ final class PanamaMatmulKernels implements MatmulKernels {
             float[] panel = s.panel(tiles * TILE_ROWS * cols);
             float[] mins = s.mins(tiles * TILE_ROWS * groups);
             float[] out = s.out;
+            float[] offsets = s.offsets;
+            if (groups == 0) {
+                Arrays.fill(offsets, 0f);
+            }
             float[] lanes = s.lanes;
             QuantBlock scratch = s.block;
             for (int r = r0; r < r1; r++) {
@@ -279,21 +283,27 @@ final class PanamaMatmulKernels implements MatmulKernels {
                     int po = (r - r0) * cols;
                     int mo = (r - r0) * groups;
                     int b = b0;
+                    // the block offsets times the activation sums: the same tile over the groups
                     for (; b + TILE_ROWS <= b1; b += TILE_ROWS) {
                         MatmulTiles.tile4x4(panel, po, cols, xs, xo + b * cols, xo + (b + 1) * cols,
                                 xo + (b + 2) * cols, xo + (b + 3) * cols, out, lanes);
+                        if (groups != 0) {
+                            MatmulTiles.tile4x4(mins, mo, groups, groupSums, b * groups, (b + 1) * groups,
+                                    (b + 2) * groups, (b + 3) * groups, offsets, lanes);
+                        }
                         for (int c = 0; c < TILE_ROWS; c++) {
                             for (int t = 0; t < n; t++) {
-                                y[yOffset + (b + c) * rows + r + t] = out[TILE_ROWS * t + c]
-                                        + offsets(mins, mo + t * groups, groupSums, (b + c) * groups, groups);
+                                y[yOffset + (b + c) * rows + r + t] = out[TILE_ROWS * t + c] + offsets[TILE_ROWS * t + c];
                             }
                         }
                     }
                     for (; b < b1; b++) {
                         MatmulTiles.tile4x1(panel, po, cols, xs, xo + b * cols, out, lanes);
+                        if (groups != 0) {
+                            MatmulTiles.tile4x1(mins, mo, groups, groupSums, b * groups, offsets, lanes);
+                        }
                         for (int t = 0; t < n; t++) {
-                            y[yOffset + b * rows + r + t] = out[t]
-                                    + offsets(mins, mo + t * groups, groupSums, b * groups, groups);
+                            y[yOffset + b * rows + r + t] = out[t] + offsets[t];
                         }
                     }
                 }
@@ -434,6 +444,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
         private static final ThreadLocal<Scratch> OF_THREAD = ThreadLocal.withInitial(Scratch::new);
 
         final float[] out = new float[TILE_ROWS * TILE_ROWS];
+        /** Offset terms of a tile's outputs (zeros for types without offsets). */
+        final float[] offsets = new float[TILE_ROWS * TILE_ROWS];
         final long[] tileRows = new long[2 * TILE_ROWS];
         final float[] q4Offsets = new float[TILE_ROWS];
         final float[] lanes = new float[Lanes.scratch(TILE_ROWS * TILE_ROWS)];
@@ -483,15 +495,6 @@ final class PanamaMatmulKernels implements MatmulKernels {
             }
             return offsetPanel;
         }
-    }
-
-    /** Σ over the row's offset groups of offset · activation sum (0 for types without offsets). */
-    private static float offsets(float[] mins, int mo, float[] sums, int so, int groups) {
-        float s = 0;
-        for (int g = 0; g < groups; g++) {
-            s += mins[mo + g] * sums[so + g];
-        }
-        return s;
     }
 
     /**
