@@ -144,11 +144,14 @@ final class MatvecKernels {
      * {@code scales} / {@code mins} the rows' unpacked {@code d·sc_j} / {@code −dmin·m_j}
      * ({@link #subBlockScales}, row r from {@code r·8·blocks}). The nibbles go through the same float
      * path as Q4_0's: sub-blocks 2j and 2j+1 are the low and high nibbles of the same 32 bytes.
-     * The unpacking stays out of this method: inlined here, its segment reads push C2 past its node
-     * budget and the vector helpers in the loop stop being inlined (measured 0.8 vs 4.3 GB/s).
+     * The unpacking stays out of this method (inlined here, its segment reads pushed C2 past its node
+     * budget: 0.8 vs 4.3 GB/s); the loop only copies the next pair's raw block headers (rows
+     * {@code n0}, {@code n1}) to {@code next}, as {@link #headers} lays them out, which touches that
+     * pair's cache lines while this one computes.
      */
-    static void q4_KRows2(MemorySegment w, long o0, long o1, int blocks, float[] x, int xo, float[] groupSums,
-                          float[] out, int at, float[] lanes, float[] scales, float[] mins) {
+    static void q4_KRows2(MemorySegment w, long o0, long o1, long n0, long n1, int blocks, float[] x, int xo,
+                          float[] groupSums, float[] out, int at, float[] lanes, float[] scales, float[] mins,
+                          long[] next) {
         int groups = 8 * blocks;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         // pair j of block i: the 32 bytes holding sub-blocks 2j (low nibbles) and 2j+1 (high)
@@ -175,6 +178,9 @@ final class MatvecKernels {
             acc0 = hi0.fma(FloatVector.broadcast(F, scales[2 * pair + 1]), acc0);
             acc1 = lo1.fma(FloatVector.broadcast(F, scales[groups + 2 * pair]), acc1);
             acc1 = hi1.fma(FloatVector.broadcast(F, scales[groups + 2 * pair + 1]), acc1);
+            // the next pair's block headers (d, dmin, scales: the first 16 bytes), one long a pass
+            long header = (long) (pair >> 2) * Blocks.Q4_K.BYTES + 8 * (pair & 1);
+            next[pair] = w.get(LittleEndian.LONG, ((pair & 2) == 0 ? n0 : n1) + header);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());
@@ -183,21 +189,35 @@ final class MatvecKernels {
     }
 
     /**
-     * A Q4_K row's {@code d·sc_j} and {@code −dmin·m_j} per sub-block, to {@code scales[at..]} and
-     * {@code mins[at..]}. The 12 packed bytes are read as three ints {@code a, b, c} (bytes 0-3, 4-7,
-     * 8-11) and unpacked as {@link Blocks.Q4_K#scale} / {@link Blocks.Q4_K#min} do byte by byte:
-     * sub-block t < 4 has scale {@code a[t] & 63} and min {@code b[t] & 63}; sub-block 4 + t has
-     * scale {@code c[t] & 15 | (a[t] >> 6) << 4} and min {@code c[t] >> 4 | (b[t] >> 6) << 4}.
+     * The first 16 bytes (d, dmin, the 12 packed scales) of each Q4_K block of the rows {@code r0},
+     * {@code r1} as two little-endian longs: {@code headers[2·(2i + r)]} and {@code [2·(2i + r) + 1]}
+     * for block i of row r, the layout {@link #q4_KRows2} writes ahead.
      */
-    static void subBlockScales(MemorySegment w, long row, int blocks, float[] scales, float[] mins, int at) {
+    static void headers(MemorySegment w, long r0, long r1, int blocks, long[] headers) {
         for (int i = 0; i < blocks; i++) {
-            long o = row + (long) i * Blocks.Q4_K.BYTES;
-            float d = LittleEndian.f16(w, o + Blocks.Q4_K.D);
-            float dmin = LittleEndian.f16(w, o + Blocks.Q4_K.DMIN);
-            int a = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES);
-            int b = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES + 4);
-            int c = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES + 8);
-            int to = at + 8 * i;
+            for (int r = 0; r < 2; r++) {
+                long o = (r == 0 ? r0 : r1) + (long) i * Blocks.Q4_K.BYTES;
+                headers[2 * (2 * i + r)] = w.get(LittleEndian.LONG, o);
+                headers[2 * (2 * i + r) + 1] = w.get(LittleEndian.LONG, o + 8);
+            }
+        }
+    }
+
+    /**
+     * Row r's (0 or 1) {@code d·sc_j} and {@code −dmin·m_j} per sub-block from its block
+     * {@link #headers}, to {@code scales[r·8·blocks..]} and {@code mins[r·8·blocks..]}. With the packed
+     * bytes 4-7, 8-11, 12-15 of a header as ints {@code a, b, c}, as {@link Blocks.Q4_K#scale} /
+     * {@link Blocks.Q4_K#min} read them byte by byte: sub-block t < 4 has scale {@code a[t] & 63} and
+     * min {@code b[t] & 63}; sub-block 4 + t has scale {@code c[t] & 15 | (a[t] >> 6) << 4} and min
+     * {@code c[t] >> 4 | (b[t] >> 6) << 4}.
+     */
+    static void subBlockScales(long[] headers, int r, int blocks, float[] scales, float[] mins) {
+        for (int i = 0; i < blocks; i++) {
+            long lo = headers[2 * (2 * i + r)], hi = headers[2 * (2 * i + r) + 1];
+            float d = Float.float16ToFloat((short) lo);
+            float dmin = Float.float16ToFloat((short) (lo >>> 16));
+            int a = (int) (lo >>> 32), b = (int) hi, c = (int) (hi >>> 32);
+            int to = r * 8 * blocks + 8 * i;
             for (int t = 0; t < 4; t++) {
                 int at8 = a >>> 8 * t & 0xFF, bt8 = b >>> 8 * t & 0xFF, ct8 = c >>> 8 * t & 0xFF;
                 scales[to + t] = d * (at8 & 63);

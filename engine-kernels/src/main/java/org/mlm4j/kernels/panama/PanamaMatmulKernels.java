@@ -202,13 +202,16 @@ final class PanamaMatmulKernels implements MatmulKernels {
             float[] out = s.out;
             float[] scales = s.mins(2 * 8 * blocks);
             float[] mins = s.acc(2 * 8 * blocks);
+            long[] headers = s.headers(4 * blocks);
+            MatvecKernels.headers(data, r0 * rowBytes, Math.min(r0 + 1, r1 - 1) * rowBytes, blocks, headers);
             for (int r = r0; r < r1; r += 2) {
-                long first = r * rowBytes;
-                long second = Math.min(r + 1, r1 - 1) * rowBytes;
-                MatvecKernels.subBlockScales(data, first, blocks, scales, mins, 0);
-                MatvecKernels.subBlockScales(data, second, blocks, scales, mins, 8 * blocks);
-                MatvecKernels.q4_KRows2(data, first, second, blocks, xs, xo, groupSums, out, 0, s.lanes,
-                        scales, mins);
+                MatvecKernels.subBlockScales(headers, 0, blocks, scales, mins);
+                MatvecKernels.subBlockScales(headers, 1, blocks, scales, mins);
+                // this pair's rows, then the next pair's, whose headers the kernel reads ahead
+                long o0 = r * rowBytes, o1 = Math.min(r + 1, r1 - 1) * rowBytes;
+                long n0 = Math.min(r + 2, r1 - 1) * rowBytes, n1 = Math.min(r + 3, r1 - 1) * rowBytes;
+                MatvecKernels.q4_KRows2(data, o0, o1, n0, n1, blocks, xs, xo, groupSums, out, 0, s.lanes, scales, mins,
+                        headers);
                 System.arraycopy(out, 0, y, yOffset + r, Math.min(2, r1 - r));
             }
         });
@@ -454,6 +457,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         private float[] panel = new float[0];
         private float[] mins = new float[0];
         private short[] raw = new short[0];
+        private long[] headers = new long[0];
         private float[] acc = new float[0];
         private float[] offsetPanel = new float[0];
 
@@ -473,6 +477,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 acc = new float[n];
             }
             return acc;
+        }
+
+        long[] headers(int n) {
+            if (headers.length < n) {
+                headers = new long[n];
+            }
+            return headers;
         }
 
         short[] raw(int n) {
