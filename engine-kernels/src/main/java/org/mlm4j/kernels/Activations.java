@@ -96,25 +96,41 @@ public final class Activations {
     }
 
     /**
-     * Quantizes one Q8_0 block of 32 values exactly as {@link #quantizeQ8_0Block} does (same
-     * arguments): the scalar method is the definition, a vector twin may replace it.
+     * The per-value conversions, defined by the scalar methods {@link #quantizeQ8_0Block} and
+     * {@link #roundToF16}; a vector twin may replace them and must give the same bits.
      */
-    @FunctionalInterface
-    public interface Q8_0Quantizer {
-        void quantize(float[] x, int xOffset, byte[] qs, int qOffset, float[] d, float[] s, int block);
+    public interface Converter {
+        /** As {@link Activations#quantizeQ8_0Block}. */
+        void quantizeQ8_0Block(float[] x, int xOffset, byte[] qs, int qOffset, float[] d, float[] s, int block);
+
+        /** As {@link Activations#roundToF16}. */
+        void roundToF16(float[] x, int from, float[] out, int to, int n);
     }
+
+    /** The scalar definitions. */
+    public static final Converter SCALAR = new Converter() {
+        @Override
+        public void quantizeQ8_0Block(float[] x, int xOffset, byte[] qs, int qOffset, float[] d, float[] s, int block) {
+            Activations.quantizeQ8_0Block(x, xOffset, qs, qOffset, d, s, block);
+        }
+
+        @Override
+        public void roundToF16(float[] x, int from, float[] out, int to, int n) {
+            Activations.roundToF16(x, from, out, to, n);
+        }
+    };
 
     /**
      * Converts {@code batch} rows of {@code cols} floats at {@code x[offset]} for a product with
      * {@code weightType} weights. {@code x} is read, never written.
      */
     public static Activations of(GgmlType weightType, Numerics numerics, float[] x, int offset, int cols, int batch) {
-        return of(weightType, numerics, x, offset, cols, batch, Activations::quantizeQ8_0Block);
+        return of(weightType, numerics, x, offset, cols, batch, SCALAR);
     }
 
-    /** As {@link #of(GgmlType, Numerics, float[], int, int, int)}, Q8_0 / Q8_1 blocks through {@code q8_0}. */
+    /** As {@link #of(GgmlType, Numerics, float[], int, int, int)}, each value through {@code converter}. */
     public static Activations of(GgmlType weightType, Numerics numerics, float[] x, int offset, int cols, int batch,
-                                 Q8_0Quantizer q8_0) {
+                                 Converter converter) {
         Format format = formatFor(weightType, numerics);
         if (cols % format.blockSize != 0) {
             throw new IllegalArgumentException(cols + " columns is not a whole number of " + format + " blocks");
@@ -126,7 +142,7 @@ public final class Activations {
                 format.isQuantized() ? null : new float[batch * cols], 0);
         Parallel.IntRangeBody convert = (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
-                a.convertRow(x, offset + b * cols, b, q8_0);
+                a.convertRow(x, offset + b * cols, b, converter);
             }
         };
         if ((long) batch * cols >= PARALLEL_ELEMENTS) {
@@ -137,14 +153,10 @@ public final class Activations {
         return a;
     }
 
-    private void convertRow(float[] x, int from, int b, Q8_0Quantizer q8_0) {
+    private void convertRow(float[] x, int from, int b, Converter converter) {
         int blocks = cols / format.blockSize;
         switch (format) {
-            case F16 -> {
-                for (int i = 0; i < cols; i++) {
-                    values[b * cols + i] = HalfFloats.roundToF16(x[from + i]);
-                }
-            }
+            case F16 -> converter.roundToF16(x, from, values, b * cols, cols);
             case BF16 -> {
                 for (int i = 0; i < cols; i++) {
                     values[b * cols + i] = HalfFloats.bf16ToF32(HalfFloats.f32ToBf16(x[from + i]));
@@ -152,11 +164,18 @@ public final class Activations {
             }
             case Q8_0, Q8_1 -> {
                 for (int i = 0; i < blocks; i++) {
-                    q8_0.quantize(x, from + i * 32, qs, b * cols + i * 32, d, s, b * blocks + i);
+                    converter.quantizeQ8_0Block(x, from + i * 32, qs, b * cols + i * 32, d, s, b * blocks + i);
                 }
             }
             case Q8_K -> quantizeQ8_KRow(x, from, b);
             case F32 -> throw new AssertionError("F32 activations are not converted");
+        }
+    }
+
+    /** {@code out[to + i]} = {@code x[from + i]} rounded to the nearest fp16 value (ties to even), for i < n. */
+    public static void roundToF16(float[] x, int from, float[] out, int to, int n) {
+        for (int i = 0; i < n; i++) {
+            out[to + i] = Float.float16ToFloat(Float.floatToFloat16(x[from + i]));
         }
     }
 

@@ -90,7 +90,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
             return;
         }
         GgmlType type = w.type();
-        Activations a = Activations.of(type, numerics, x, xOffset, cols, batch, PanamaQuantize::q8_0Block);
+        Activations a = Activations.of(type, numerics, x, xOffset, cols, batch, PanamaQuantize.CONVERTER);
         float[] xs = a.format().isQuantized() ? a.dequantized() : a.values();
         int xo = a.format().isQuantized() ? 0 : a.valuesOffset();
         if (batch == 1 && type == GgmlType.Q6_K) {

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.mlm4j.kernels.Activations;
 import org.mlm4j.kernels.KernelProvider;
 
-/** The vector Q8_0 quantizer gives the scalar one's bytes, scales and Q8_1 sums, ties included. */
+/** The vector activation conversions give the scalar ones' bits: Q8_0 blocks and fp16 rounding. */
 class PanamaQuantizeTest {
     @Test
     void matchesTheScalarQuantizerBitForBit() {
@@ -36,5 +36,51 @@ class PanamaQuantizeTest {
         assertThat(actualQs).containsExactly(expectedQs);
         assertThat(actualD).containsExactly(expectedD);
         assertThat(actualS).containsExactly(expectedS);
+    }
+
+    /**
+     * Every exponent, both signs, and mantissas around each rounding boundary (low 13 bits at and
+     * next to halfway, with bit 13 set and clear) plus random ones: fp16 subnormals, the normal range,
+     * overflow to infinity, infinities and NaN.
+     */
+    @Test
+    void roundsToF16AsTheScalarConversionBitForBit() {
+        assumeTrue(KernelProvider.vectorModulePresent(), "the scalar execution has no Vector API");
+        Random random = new Random(12);
+        int[] lowBits = {0, 1, 0xFFF, 0x1000, 0x1001, 0x1FFF, 0x0800, 0x17FF};
+        java.util.List<Float> values = new java.util.ArrayList<>();
+        for (int sign = 0; sign < 2; sign++) {
+            for (int exponent = 0; exponent < 256; exponent++) {
+                for (int k = 0; k < 24; k++) {
+                    int high = k < 16 ? (k & 1) << 13 | (random.nextInt(1 << 9) << 14) : random.nextInt(1 << 23);
+                    int mantissa = k < 16 ? high | lowBits[k / 2] : high;
+                    values.add(Float.intBitsToFloat(sign << 31 | exponent << 23 | (mantissa & 0x7FFFFF)));
+                }
+            }
+        }
+        values.add(65504f);
+        values.add(65519.996f);
+        values.add(65520f);
+        values.add(0x1p-14f);
+        values.add(Math.nextDown(0x1p-14f));
+        values.add(0x1p-25f);
+        values.add(-0x1p-25f);
+        values.add(Math.nextUp(0x1p-25f));
+        float[] x = new float[values.size() + 3];
+        for (int i = 0; i < values.size(); i++) {
+            x[i + 3] = values.get(i);
+        }
+        float[] expected = new float[x.length];
+        float[] actual = new float[x.length];
+        org.mlm4j.kernels.Activations.roundToF16(x, 3, expected, 1, values.size());
+        PanamaQuantize.roundToF16(x, 3, actual, 1, values.size());
+        for (int i = 0; i < x.length; i++) {
+            if (Float.isNaN(expected[i])) {
+                assertThat(actual[i]).as("x = %s", x[i + 2]).isNaN();
+            } else {
+                assertThat(Float.floatToRawIntBits(actual[i])).as("x = %s (%08x)", x[Math.min(i + 2, x.length - 1)],
+                        Float.floatToRawIntBits(x[Math.min(i + 2, x.length - 1)])).isEqualTo(Float.floatToRawIntBits(expected[i]));
+            }
+        }
     }
 }
