@@ -466,45 +466,32 @@ final class PanamaMatmulKernels implements MatmulKernels {
         }
 
         float[] panel(int n) {
-            if (panel.length < n) {
-                panel = new float[n];
-            }
-            return panel;
+            return panel = atLeast(panel, n);
         }
 
         float[] acc(int n) {
-            if (acc.length < n) {
-                acc = new float[n];
-            }
-            return acc;
-        }
-
-        long[] headers(int n) {
-            if (headers.length < n) {
-                headers = new long[n];
-            }
-            return headers;
-        }
-
-        short[] raw(int n) {
-            if (raw.length < n) {
-                raw = new short[n];
-            }
-            return raw;
+            return acc = atLeast(acc, n);
         }
 
         float[] mins(int n) {
-            if (mins.length < n) {
-                mins = new float[n];
-            }
-            return mins;
+            return mins = atLeast(mins, n);
         }
 
         float[] offsetPanel(int n) {
-            if (offsetPanel.length < n) {
-                offsetPanel = new float[n];
-            }
-            return offsetPanel;
+            return offsetPanel = atLeast(offsetPanel, n);
+        }
+
+        long[] headers(int n) {
+            return headers = headers.length >= n ? headers : new long[n];
+        }
+
+        short[] raw(int n) {
+            return raw = raw.length >= n ? raw : new short[n];
+        }
+
+        /** {@code a} when it holds {@code n} floats, else a new array that does. */
+        private static float[] atLeast(float[] a, int n) {
+            return a.length >= n ? a : new float[n];
         }
     }
 
