@@ -19,11 +19,12 @@ import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.LittleEndian;
 
 /**
- * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 / Q4_K / Q6_K blocks: two
- * weight rows per pass share every activation load; each block's quants are widened to int lanes
- * ({@code B2I}), converted to float and multiplied into a per-block partial with FMA (products of
- * small integers and the activation floats), then scaled by the row's block scale into one
- * accumulator per row; one horizontal sum per row at the end.
+ * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 / Q4_K / Q6_K
+ * blocks: two weight rows per pass share every activation load (Q6_K: one); each block's quants are
+ * converted to floats (Q8_0's bytes directly, {@code B2F}; nibbles and bit fields after widening to
+ * int lanes and masking) and multiplied into a per-block partial with FMA (products of small
+ * integers and the activation floats), then scaled by the row's block scale into one accumulator
+ * per row; one horizontal sum per row at the end.
  *
  * <p>The activations are the floats {@code dX·qX} (exact) under GGML numerics or plain x under
  * FLOAT. Q4_0's −8 offset leaves the vector loop: {@code Σ(q−8)·x = Σq·x − 8·Σx}, with the block
