@@ -15,21 +15,22 @@ import org.mlm4j.kernels.KernelProvider;
  * sum in block order ({@link Math#fma} rounds as each vector lane does).
  */
 class MatmulTilesTest {
-    private static final int ROWS = MatmulTiles.OUTER_ROWS;
-    private static final int HEIGHT = MatmulTiles.OUTER_BATCH;
 
     @ParameterizedTest(name = "cols {0}")
     @ValueSource(ints = {1, 7, 16, 33, 256})
     void transposePutsEachColumnsWeightsSideBySide(int cols) {
         assumeTrue(KernelProvider.vectorModulePresent(), "the scalar execution has no Vector API");
+        // the tile sizes are read only now: as static fields they would load the Vector API classes
+        // when the test class initializes, which fails in the execution without the module
+        int rows = MatmulTiles.OUTER_ROWS;
         int lanes = VectorConstants.F.length();
-        int from = ROWS * cols;
-        int to = ROWS - lanes;
+        int from = rows * cols;
+        int to = rows - lanes;
         float[] panel = random(from + lanes * cols, cols);
         float[] expected = panel.clone();
         for (int k = 0; k < cols; k++) {
             for (int t = 0; t < lanes; t++) {
-                expected[to + k * ROWS + t] = panel[from + t * cols + k];
+                expected[to + k * rows + t] = panel[from + t * cols + k];
             }
         }
         MatmulTiles.transpose(panel, from, cols, to, new int[lanes]);
@@ -40,22 +41,26 @@ class MatmulTilesTest {
     @ValueSource(ints = {1, 5, 31, 32, 33, 100, 128, 129})
     void outerProductSumsEachColumnBlockFromZeroInOrder(int kc) {
         assumeTrue(KernelProvider.vectorModulePresent(), "the scalar execution has no Vector API");
+        // the tile sizes are read only now: as static fields they would load the Vector API classes
+        // when the test class initializes, which fails in the execution without the module
+        int rows = MatmulTiles.OUTER_ROWS;
+        int height = MatmulTiles.OUTER_BATCH;
         for (int sumBlock : new int[] {MatmulTiles.SUM_BLOCK, MatmulTiles.FLOAT_SUM_BLOCK}) {
-            int po = 3 * ROWS;
+            int po = 3 * rows;
             int xo = 11;
-            int ao = 2 * ROWS;
-            float[] panel = random(po + kc * ROWS, kc);
-            float[] x = random(xo + HEIGHT * kc, kc + 1);
-            float[] acc = random(ao + HEIGHT * ROWS + 5, kc + 2);
+            int ao = 2 * rows;
+            float[] panel = random(po + kc * rows, kc);
+            float[] x = random(xo + height * kc, kc + 1);
+            float[] acc = random(ao + height * rows + 5, kc + 2);
             float[] expected = acc.clone();
-            for (int c = 0; c < HEIGHT; c++) {
-                for (int j = 0; j < ROWS; j++) {
+            for (int c = 0; c < height; c++) {
+                for (int j = 0; j < rows; j++) {
                     for (int j0 = 0; j0 < kc; j0 += sumBlock) {
                         float block = 0;
                         for (int i = j0; i < Math.min(kc, j0 + sumBlock); i++) {
-                            block = Math.fma(panel[po + i * ROWS + j], x[xo + HEIGHT * i + c], block);
+                            block = Math.fma(panel[po + i * rows + j], x[xo + height * i + c], block);
                         }
-                        expected[ao + c * ROWS + j] += block;
+                        expected[ao + c * rows + j] += block;
                     }
                 }
             }
