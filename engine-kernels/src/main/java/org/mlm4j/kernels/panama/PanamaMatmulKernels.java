@@ -186,8 +186,9 @@ final class PanamaMatmulKernels implements MatmulKernels {
             for (int r = r0; r < r1; r++) {
                 MatvecKernels.groupScales(data, r * rowBytes, blocks, scales);
                 MatvecKernels.q6_KRow(data, r * rowBytes, blocks, xs, xo, scales, s.lanes);
-                float minus32 = 32 * MatvecKernels.offset(scales, 0, groupSums, 16 * blocks, s.lanes);
-                y[yOffset + r] = Lanes.sum(s.lanes, 0) - minus32;
+                float dot = Lanes.sum(s.lanes, 0);
+                // offset reuses the lanes as its own scratch, so the row's sum is taken first
+                y[yOffset + r] = dot - 32 * MatvecKernels.offset(scales, 0, groupSums, 16 * blocks, s.lanes);
             }
         });
     }
