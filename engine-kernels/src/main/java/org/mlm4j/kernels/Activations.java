@@ -50,7 +50,7 @@ public final class Activations {
     public static final int Q8K_GROUP = 16;
 
     /** 1.5·2^23: added to a float of magnitude below 2^22, leaves it rounded to an integer (ties to even). */
-    private static final float ROUND_TO_INTEGER = 12582912f;
+    public static final float ROUND_TO_INTEGER = 12582912f;
 
     /** Batches at least this large (rows × cols) are converted on the thread pool. */
     private static final int PARALLEL_ELEMENTS = 1 << 16;
@@ -96,28 +96,22 @@ public final class Activations {
     }
 
     /**
-     * The per-value conversions, defined by the scalar methods {@link #quantizeQ8_0Block} and
-     * {@link #roundToF16}; a vector twin may replace them and must give the same bits.
+     * The per-value conversions. The defaults are the definitions ({@link #quantizeQ8_0Block},
+     * {@link #roundToF16}); a vector twin may override them and must give the same bits.
      */
     public interface Converter {
-        /** As {@link Activations#quantizeQ8_0Block}. */
-        void quantizeQ8_0Block(float[] x, int xOffset, byte[] qs, int qOffset, float[] d, float[] s, int block);
+        default void quantizeQ8_0Block(float[] x, int xOffset, byte[] qs, int qOffset, float[] d, float[] s,
+                                       int block) {
+            Activations.quantizeQ8_0Block(x, xOffset, qs, qOffset, d, s, block);
+        }
 
-        /** As {@link Activations#roundToF16}. */
-        void roundToF16(float[] x, int from, float[] out, int to, int n);
+        default void roundToF16(float[] x, int from, float[] out, int to, int n) {
+            Activations.roundToF16(x, from, out, to, n);
+        }
     }
 
     /** The scalar definitions. */
     public static final Converter SCALAR = new Converter() {
-        @Override
-        public void quantizeQ8_0Block(float[] x, int xOffset, byte[] qs, int qOffset, float[] d, float[] s, int block) {
-            Activations.quantizeQ8_0Block(x, xOffset, qs, qOffset, d, s, block);
-        }
-
-        @Override
-        public void roundToF16(float[] x, int from, float[] out, int to, int n) {
-            Activations.roundToF16(x, from, out, to, n);
-        }
     };
 
     /**
@@ -175,7 +169,7 @@ public final class Activations {
     /** {@code out[to + i]} = {@code x[from + i]} rounded to the nearest fp16 value (ties to even), for i < n. */
     public static void roundToF16(float[] x, int from, float[] out, int to, int n) {
         for (int i = 0; i < n; i++) {
-            out[to + i] = Float.float16ToFloat(Float.floatToFloat16(x[from + i]));
+            out[to + i] = HalfFloats.roundToF16(x[from + i]);
         }
     }
 

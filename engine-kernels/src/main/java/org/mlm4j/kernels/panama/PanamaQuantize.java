@@ -28,7 +28,6 @@ import org.mlm4j.tensor.HalfFloats;
  * (whose ulp is 2^-24); above 65504 the result is infinite; NaN stays NaN.
  */
 final class PanamaQuantize {
-    private static final float ROUND_TO_INTEGER = 12582912f;
     private static final boolean VECTOR = F.length() >= 8;
     /** Bytes with as many lanes as {@link VectorConstants#F}: one float vector's quants. */
     private static final VectorSpecies<Byte> QUANTS = VectorSpecies.of(byte.class,
@@ -94,7 +93,7 @@ final class PanamaQuantize {
         IntVector sums = IntVector.zero(VectorConstants.I);
         for (int j = 0; j < 32; j += F.length()) {
             FloatVector q = FloatVector.fromArray(F, x, xOffset + j).mul(inverse)
-                    .add(ROUND_TO_INTEGER).sub(ROUND_TO_INTEGER);
+                    .add(Activations.ROUND_TO_INTEGER).sub(Activations.ROUND_TO_INTEGER);
             ((ByteVector) q.convertShape(VectorOperators.F2B, QUANTS, 0)).intoArray(qs, qOffset + j);
             sums = sums.add((IntVector) q.convert(VectorOperators.F2I, 0));
         }
