@@ -145,6 +145,15 @@ public final class VisionEncoder implements AutoCloseable {
         return model.config().imageSize();
     }
 
+    /**
+     * Floating-point operations of the ViT's matrix products and attention per image (2 per
+     * multiply-add; the projector and the element-wise steps are a few percent more): what
+     * throughput figures divide by.
+     */
+    public long vitFlops() {
+        return model.vitFlops();
+    }
+
     public VisionPreset preset() {
         return model.preset();
     }

@@ -5,13 +5,16 @@ import java.util.List;
 
 /**
  * {@code bench SUBCOMMAND}: speed measurements, one subcommand per subject ({@code model}: a whole
- * model's prefill and decode, like llama-bench; {@code kernels}: the matmul kernels). Subcommands register in {@link #SUBCOMMANDS}.
+ * model's prefill and decode, like llama-bench; {@code kernels}: the matmul kernels; {@code vision}:
+ * an image encoder; {@code image-tokens}: visual-token reduction). Subcommands register in
+ * {@link #SUBCOMMANDS}.
  */
 final class BenchCommand implements Command {
     private static final List<Command> SUBCOMMANDS = List.of(
             new ModelBench(),
             new KernelsBench(),
-            new ImageTokensBench());
+            new ImageTokensBench(),
+            new VisionBench());
 
     @Override
     public String name() {

@@ -59,6 +59,11 @@ public final class ClipVisionModel implements AutoCloseable {
         return preset;
     }
 
+    /** Floating-point operations of the ViT's matrix products and attention per image (2 per multiply-add). */
+    public long vitFlops() {
+        return vit.flops();
+    }
+
     /** Image tokens per image (576 for mlp at 336/14, 144 for ldp and ldpv2). */
     public int outputTokens() {
         return projector.outputTokens(config.patchCount());

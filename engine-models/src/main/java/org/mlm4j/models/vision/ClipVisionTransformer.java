@@ -48,6 +48,18 @@ final class ClipVisionTransformer {
         }
     }
 
+    /**
+     * Floating-point operations (2 per multiply-add) of one image's matrix products and attention:
+     * the patch embedding, then per block the q, k, v, output and two MLP products and the scores
+     * and weighted sums over all token pairs. The rest (norms, activations) is O(tokens · hidden).
+     */
+    long flops() {
+        long n = tokens(), h = config.hidden(), p = config.patchSize();
+        long patchEmbedding = 2L * config.patchCount() * 3 * p * p * h;
+        long perBlock = 2 * n * (4 * h * h + 2 * h * config.feedForward()) + 4 * n * n * h;
+        return patchEmbedding + blocks.size() * perBlock;
+    }
+
     /** Tokens inside the tower: one per patch, plus CLS when the file has a class embedding. */
     int tokens() {
         return config.patchCount() + (classEmbedding != null ? 1 : 0);

@@ -39,6 +39,24 @@ class MmprojLoadingTest {
         }
     }
 
+    /**
+     * The FLOP count benchmarks divide by: TINY has 64 patches + CLS = 65 tokens, hidden 256, MLP 256;
+     * llamacpp runs 1 of its 2 blocks, pytorch both.
+     */
+    @Test
+    void vitFlopsCountThePatchEmbeddingAndTheBlocksThePresetRuns() throws Exception {
+        Path file = dir.resolve("flops.gguf");
+        RandomMmproj.write(file, TINY, GgmlType.F16, 3);
+        long n = 65, h = 256, ff = 256;
+        long patchEmbedding = 2L * 64 * (3 * 2 * 2) * h;
+        long block = 2 * n * (3 * h * h + h * h + 2 * h * ff) + 2 * (2 * n * n * h);
+        try (ClipVisionModel llamacpp = ClipVisionModel.load(file, VisionPreset.LLAMACPP);
+             ClipVisionModel pytorch = ClipVisionModel.load(file, VisionPreset.PYTORCH)) {
+            assertThat(llamacpp.vitFlops()).isEqualTo(patchEmbedding + block);
+            assertThat(pytorch.vitFlops()).isEqualTo(patchEmbedding + 2 * block);
+        }
+    }
+
     /** Quantized weights against the float64 reference on the same weights before quantization. */
     @ParameterizedTest
     @CsvSource({"F16, 0.99999", "BF16, 0.999", "Q8_0, 0.9999", "Q4_0, 0.99", "Q4_K, 0.99", "Q6_K, 0.999", "Q5_K, 0.995"})
