@@ -318,10 +318,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
 
     /**
      * Large batches (prompt prefill, ViT): the activation rows are interleaved 6 at a time
-     * ({@link #interleave}); each tile of {@code OUTER_ROWS} weight rows is unpacked and transposed
-     * {@code OUTER_UNPACK_COLS} columns at a time, and each 32 KiB slice of that (kept in L1) is
+     * ({@link #interleave}); the weights go in tiles of {@code OUTER_ROWS} rows, transposed (the
+     * tile's weights of one column side by side), and each 32 KiB slice of a tile (kept in L1) is
      * multiplied against every group of 6 activation rows ({@link MatmulTiles#outer6x4}) into
      * per-row partial sums (batch · OUTER_ROWS floats per tile; a pool chunk holds several tiles).
+     * Q4_0 and Q8_0 tiles are decoded slice by slice straight into that layout
+     * ({@link #decodedSlices}), the other types unpacked row by row and transposed
+     * ({@link #unpackedSlices}).
      * Each output is the in-order sum of its 32-column block sums (128 for float weights), then of
      * the 32-group block sums of its block offsets times the activation sums (Q4_1, Q5_1, Q2_K, Q4_K,
      * Q5_K: the same product over the groups, with the offsets transposed), so the tile and chunk
@@ -333,50 +336,32 @@ final class PanamaMatmulKernels implements MatmulKernels {
         GgmlType type = w.type();
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        long rangeBytes = (long) OUTER_UNPACK_COLS / type.blockSize * type.typeSize;
         int group = WeightPanels.minGroup(type);
         int groups = group == 0 ? 0 : cols / group;
         float[] groupSums = group == 0 ? null : groupSums(a, xs, xo, group);
         int width = MatmulTiles.OUTER_ROWS;
-        int lanes = VectorConstants.F.length();
         int height = MatmulTiles.OUTER_BATCH;
         int rowGroups = (batch + height - 1) / height;
         int sumBlock = type.blockSize == 1 ? MatmulTiles.FLOAT_SUM_BLOCK : MatmulTiles.SUM_BLOCK;
         float[] xi = interleave(xs, xo, batch, cols, rowGroups);
         float[] sumsInterleaved = group == 0 ? null : interleave(groupSums, 0, batch, groups, rowGroups);
         int tileAcc = rowGroups * height * width;
-        int tilePanel = width * OUTER_UNPACK_COLS;
         int grain = Parallel.grain(rows, 4L * (rowGroups * height + OUTER_UNPACK_COLS), OUTER_CHUNK_BYTES, width);
+        boolean direct = WeightPanels.unpacksTransposed(type);
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
             int tiles = (r1 - r0 + width - 1) / width;
-            int stagingAt = tiles * tilePanel;
-            float[] panel = s.panel(stagingAt + lanes * OUTER_UNPACK_COLS);
-            float[] mins = s.mins(tiles * width * groups);
             float[] acc = s.acc(tiles * tileAcc);
-            QuantBlock scratch = s.block;
             Arrays.fill(acc, 0, tiles * tileAcc, 0f);
-            for (int u0 = 0; u0 < cols; u0 += OUTER_UNPACK_COLS) {
-                int uc = Math.min(OUTER_UNPACK_COLS, cols - u0);
-                // a vector's worth of rows at a time unpacked after the transposed tiles (16 KiB at
-                // most, still in L1 when transposed); rows past r1 multiply as zeros, never stored
-                for (int t0 = 0; t0 < tiles * width; t0 += lanes) {
-                    for (int t = t0; t < t0 + lanes; t++) {
-                        int at = stagingAt + (t - t0) * uc;
-                        if (r0 + t < r1) {
-                            WeightPanels.unpack(type, data, (r0 + t) * rowBytes + u0 / OUTER_UNPACK_COLS * rangeBytes,
-                                    uc, panel, at, mins, t * groups + (group == 0 ? 0 : u0 / group), scratch);
-                        } else {
-                            Arrays.fill(panel, at, at + uc, 0f);
-                        }
-                    }
-                    MatmulTiles.transpose(panel, stagingAt, uc, t0 / width * tilePanel + t0 % width, s.rowStarts);
-                }
-                multiplySlices(panel, tilePanel, u0, u0 + uc, cols, xi, rowGroups, acc, tileAcc, tiles, sumBlock);
+            if (direct) {
+                decodedSlices(type, data, rowBytes, r0, r1, cols, xi, rowGroups, acc, tileAcc, sumBlock, s);
+            } else {
+                unpackedSlices(type, data, rowBytes, r0, r1, cols, xi, rowGroups, acc, tileAcc, sumBlock, s);
             }
             if (group != 0) {
                 // the offsets (−dmin·min per group) times the activation sums: one more product of the
                 // same form, over the groups, with the offsets of each tile transposed
+                float[] mins = s.mins(tiles * width * groups);
                 float[] offsetPanel = s.offsetPanel(tiles * groups * width);
                 for (int t = 0; t < tiles * width; t++) {
                     for (int g = 0; g < groups; g++) {
@@ -393,6 +378,71 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 }
             }
         });
+    }
+
+    /**
+     * The weight tiles of rows {@code [r0, r1)} ({@link WeightPanels#unpacksTransposed} types) times
+     * the interleaved activations into {@code acc}: slice by slice of {@code OUTER_K_BLOCK} columns,
+     * each tile's slice decoded straight into the transposed layout ({@link WeightPanels#transposed},
+     * 32 KiB, in L1) just before every group of activation rows meets it.
+     */
+    private static void decodedSlices(GgmlType type, MemorySegment data, long rowBytes, int r0, int r1, int cols,
+                                      float[] xi, int rowGroups, float[] acc, int tileAcc, int sumBlock, Scratch s) {
+        int width = MatmulTiles.OUTER_ROWS;
+        int height = MatmulTiles.OUTER_BATCH;
+        float[] panel = s.panel(width * OUTER_K_BLOCK);
+        int[] words = s.words(width * OUTER_K_BLOCK / 32 * WeightPanels.wordsPerBlock(type));
+        float[] scales = s.scales(width * OUTER_K_BLOCK / 32);
+        for (int k0 = 0; k0 < cols; k0 += OUTER_K_BLOCK) {
+            int kc = Math.min(OUTER_K_BLOCK, cols - k0);
+            for (int r = r0, q = 0; r < r1; r += width, q++) {
+                WeightPanels.transposed(type, data, r * rowBytes + k0 / 32 * type.typeSize, rowBytes,
+                        Math.min(width, r1 - r), kc, panel, 0, words, scales);
+                for (int g = 0; g < rowGroups; g++) {
+                    MatmulTiles.outer6x4(panel, 0, kc, xi, height * (rowGroups * k0 + g * kc), acc,
+                            q * tileAcc + g * height * width, sumBlock);
+                }
+            }
+        }
+    }
+
+    /**
+     * The other types: each tile of rows {@code [r0, r1)} unpacked row-major ({@link WeightPanels#unpack})
+     * and transposed ({@link MatmulTiles#transpose}) {@code OUTER_UNPACK_COLS} columns at a time, a
+     * vector's worth of rows at a time (16 KiB at most, still in L1 when transposed), then those
+     * columns multiplied slice by slice ({@link #multiplySlices}); the block offsets go to
+     * {@code s.mins} (row {@code t − r0}'s at {@code (t − r0)·groups}). Rows past {@code r1}
+     * multiply as zeros, never stored.
+     */
+    private static void unpackedSlices(GgmlType type, MemorySegment data, long rowBytes, int r0, int r1, int cols,
+                                       float[] xi, int rowGroups, float[] acc, int tileAcc, int sumBlock, Scratch s) {
+        int width = MatmulTiles.OUTER_ROWS;
+        int lanes = VectorConstants.F.length();
+        int tiles = (r1 - r0 + width - 1) / width;
+        int group = WeightPanels.minGroup(type);
+        int groups = group == 0 ? 0 : cols / group;
+        long rangeBytes = (long) OUTER_UNPACK_COLS / type.blockSize * type.typeSize;
+        int tilePanel = width * OUTER_UNPACK_COLS;
+        int stagingAt = tiles * tilePanel;
+        float[] panel = s.panel(stagingAt + lanes * OUTER_UNPACK_COLS);
+        float[] mins = s.mins(tiles * width * groups);
+        for (int u0 = 0; u0 < cols; u0 += OUTER_UNPACK_COLS) {
+            int uc = Math.min(OUTER_UNPACK_COLS, cols - u0);
+            long columnAt = u0 / OUTER_UNPACK_COLS * rangeBytes;
+            for (int t0 = 0; t0 < tiles * width; t0 += lanes) {
+                for (int t = t0; t < t0 + lanes; t++) {
+                    int at = stagingAt + (t - t0) * uc;
+                    if (r0 + t < r1) {
+                        WeightPanels.unpack(type, data, (r0 + t) * rowBytes + columnAt, uc, panel, at, mins,
+                                t * groups + (group == 0 ? 0 : u0 / group), s.block);
+                    } else {
+                        Arrays.fill(panel, at, at + uc, 0f);
+                    }
+                }
+                MatmulTiles.transpose(panel, stagingAt, uc, t0 / width * tilePanel + t0 % width, s.rowStarts);
+            }
+            multiplySlices(panel, tilePanel, u0, u0 + uc, cols, xi, rowGroups, acc, tileAcc, tiles, sumBlock);
+        }
     }
 
     /**
@@ -462,6 +512,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
         private long[] headers = new long[0];
         private float[] acc = new float[0];
         private float[] offsetPanel = new float[0];
+        private int[] words = new int[0];
+        private float[] scales = new float[0];
 
         static Scratch get() {
             return OF_THREAD.get();
@@ -481,6 +533,14 @@ final class PanamaMatmulKernels implements MatmulKernels {
 
         float[] offsetPanel(int n) {
             return offsetPanel = atLeast(offsetPanel, n);
+        }
+
+        int[] words(int n) {
+            return words = words.length >= n ? words : new int[n];
+        }
+
+        float[] scales(int n) {
+            return scales = atLeast(scales, n);
         }
 
         long[] headers(int n) {

@@ -2,6 +2,7 @@ package org.mlm4j.kernels.panama;
 
 import static org.mlm4j.kernels.panama.VectorConstants.B_TO_I;
 import static org.mlm4j.kernels.panama.VectorConstants.B_TO_I_PARTS;
+import static org.mlm4j.kernels.panama.VectorConstants.F;
 import static org.mlm4j.kernels.panama.VectorConstants.I;
 
 import java.lang.foreign.MemorySegment;
@@ -60,6 +61,96 @@ final class WeightPanels {
             case Q5_K -> q45_K(w, offset, cols, panel, po, mins, mo, true);
             case Q6_K -> q6_K(w, offset, cols, panel, po);
             default -> viaQuantBlock(type, w, offset, cols, panel, po, mins, mo, scratch);
+        }
+    }
+
+    /** Whether {@link #transposed} unpacks {@code type}; the others are unpacked row by row and transposed. */
+    static boolean unpacksTransposed(GgmlType type) {
+        return type == GgmlType.Q4_0 || type == GgmlType.Q8_0;
+    }
+
+    /** Ints of quant bytes per 32-block of {@code type} ({@link #unpacksTransposed} types). */
+    static int wordsPerBlock(GgmlType type) {
+        return type == GgmlType.Q4_0 ? 4 : 8;
+    }
+
+    /**
+     * An outer-product tile straight from the blocks: {@code cols} columns (whole blocks) of the
+     * {@code n ≤ OUTER_ROWS} rows at byte {@code at + t·rowBytes} to
+     * {@code panel[to + k·OUTER_ROWS + t]}; the tile's rows from {@code n} on become zeros.
+     * A scalar pass puts the rows side by side, per block its scales ({@code scales[i·OUTER_ROWS + t]})
+     * and its quant bytes 4 at a time (int {@code j} at {@code words[(i·wordsPerBlock + j)·OUTER_ROWS + t]});
+     * the vector pass then decodes a vector of rows at once, one int vector giving 4 columns (8 for
+     * Q4_0's two nibbles) with shifts and masks. No transpose of floats, no byte widening.
+     */
+    static void transposed(GgmlType type, MemorySegment w, long at, long rowBytes, int n, int cols, float[] panel,
+                           int to, int[] words, float[] scales) {
+        int width = MatmulTiles.OUTER_ROWS;
+        int blocks = cols / 32;
+        boolean q4 = type == GgmlType.Q4_0;
+        int perBlock = wordsPerBlock(type);
+        long blockBytes = type.typeSize;
+        long qs = q4 ? Blocks.Q4_0.QS : Blocks.Q8_0.QS;
+        for (int i = 0; i < blocks; i++) {
+            long o = at + i * blockBytes;
+            int wi = i * perBlock * width;
+            for (int t = 0; t < n; t++) {
+                scales[i * width + t] = LittleEndian.f16(w, o + t * rowBytes);
+            }
+            for (int j = 0; j < perBlock; j += 2) {
+                long from = o + qs + 4 * j;
+                for (int t = 0; t < n; t++) {
+                    long pair = w.get(LittleEndian.LONG, from + t * rowBytes);
+                    words[wi + j * width + t] = (int) pair;
+                    words[wi + (j + 1) * width + t] = (int) (pair >>> 32);
+                }
+            }
+        }
+        for (int t = n; t < width; t++) {
+            for (int i = 0; i < blocks; i++) {
+                scales[i * width + t] = 0f;
+            }
+        }
+        for (int i = 0; i < blocks; i++) {
+            for (int v = 0; v < width; v += L) {
+                FloatVector d = FloatVector.fromArray(F, scales, i * width + v);
+                int column = to + 32 * i * width + v;
+                if (q4) {
+                    q4_0Columns(words, i * perBlock * width + v, d, panel, column);
+                } else {
+                    q8_0Columns(words, i * perBlock * width + v, d, panel, column);
+                }
+            }
+        }
+    }
+
+    /** One vector of rows of a Q4_0 block: int j holds values 4j..4j+3 (low nibbles) and 4j+16.. (high). */
+    private static void q4_0Columns(int[] words, int wo, FloatVector d, float[] panel, int column) {
+        int width = MatmulTiles.OUTER_ROWS;
+        FloatVector offset = d.mul(-8f);
+        for (int j = 0; j < 4; j++) {
+            IntVector q = IntVector.fromArray(I, words, wo + j * width);
+            for (int b = 0; b < 4; b++) {
+                IntVector low = q.lanewise(VectorOperators.LSHR, 8 * b).and(0xF);
+                IntVector high = q.lanewise(VectorOperators.LSHR, 8 * b + 4).and(0xF);
+                ((FloatVector) low.convert(VectorOperators.I2F, 0)).fma(d, offset)
+                        .intoArray(panel, column + (4 * j + b) * width);
+                ((FloatVector) high.convert(VectorOperators.I2F, 0)).fma(d, offset)
+                        .intoArray(panel, column + (4 * j + b + 16) * width);
+            }
+        }
+    }
+
+    /** One vector of rows of a Q8_0 block: int j holds the signed values 4j..4j+3. */
+    private static void q8_0Columns(int[] words, int wo, FloatVector d, float[] panel, int column) {
+        int width = MatmulTiles.OUTER_ROWS;
+        for (int j = 0; j < 8; j++) {
+            IntVector q = IntVector.fromArray(I, words, wo + j * width);
+            for (int b = 0; b < 4; b++) {
+                IntVector value = q.lanewise(VectorOperators.LSHL, 24 - 8 * b).lanewise(VectorOperators.ASHR, 24);
+                ((FloatVector) value.convert(VectorOperators.I2F, 0)).mul(d)
+                        .intoArray(panel, column + (4 * j + b) * width);
+            }
         }
     }
 
