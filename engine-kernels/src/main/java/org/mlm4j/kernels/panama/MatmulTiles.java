@@ -2,6 +2,8 @@ package org.mlm4j.kernels.panama;
 
 import static org.mlm4j.kernels.panama.VectorConstants.F;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -100,12 +102,13 @@ final class MatmulTiles {
      * tiles run with 8 lanes or more only, so NEON, which has no gather, never comes here.
      * {@code rowStarts} is scratch of {@code F.length()} ints.
      */
-    static void transpose(float[] panel, int from, int cols, int to, int[] rowStarts) {
+    static void transpose(float[] rows, int from, int cols, MemorySegment panel, int to, int[] rowStarts) {
         for (int t = 0; t < F.length(); t++) {
             rowStarts[t] = t * cols;
         }
         for (int k = 0; k < cols; k++) {
-            FloatVector.fromArray(F, panel, from + k, rowStarts, 0).intoArray(panel, to + k * OUTER_ROWS);
+            FloatVector.fromArray(F, rows, from + k, rowStarts, 0)
+                    .intoMemorySegment(panel, 4L * (to + k * OUTER_ROWS), ByteOrder.nativeOrder());
         }
     }
 
@@ -120,7 +123,7 @@ final class MatmulTiles {
      * products: a long running sum would round more and move quantized activations of the next layer
      * across their rounding boundaries.
      */
-    static void outer6x4(float[] panel, int po, int kc, float[] x, int xo, float[] acc, int ao, int sumBlock) {
+    static void outer6x4(MemorySegment panel, int po, int kc, float[] x, int xo, float[] acc, int ao, int sumBlock) {
         int n = F.length();
         for (int j0 = 0; j0 < kc; j0 += sumBlock) {
             FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
@@ -131,12 +134,12 @@ final class MatmulTiles {
             FloatVector a50 = a00, a51 = a00, a52 = a00, a53 = a00;
             int j1 = Math.min(kc, j0 + sumBlock);
             for (int i = j0; i < j1; i++) {
-                int p = po + i * OUTER_ROWS;
+                long p = 4L * (po + i * OUTER_ROWS);
                 int q = xo + OUTER_BATCH * i;
-                FloatVector w0 = FloatVector.fromArray(F, panel, p);
-                FloatVector w1 = FloatVector.fromArray(F, panel, p + n);
-                FloatVector w2 = FloatVector.fromArray(F, panel, p + 2 * n);
-                FloatVector w3 = FloatVector.fromArray(F, panel, p + 3 * n);
+                FloatVector w0 = FloatVector.fromMemorySegment(F, panel, p, ByteOrder.nativeOrder());
+                FloatVector w1 = FloatVector.fromMemorySegment(F, panel, p + 4L * n, ByteOrder.nativeOrder());
+                FloatVector w2 = FloatVector.fromMemorySegment(F, panel, p + 8L * n, ByteOrder.nativeOrder());
+                FloatVector w3 = FloatVector.fromMemorySegment(F, panel, p + 12L * n, ByteOrder.nativeOrder());
                 FloatVector x0 = FloatVector.broadcast(F, x[q]);
                 a00 = w0.fma(x0, a00);
                 a01 = w1.fma(x0, a01);

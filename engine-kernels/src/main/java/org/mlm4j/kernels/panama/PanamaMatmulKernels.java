@@ -1,6 +1,8 @@
 package org.mlm4j.kernels.panama;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.LongVector;
@@ -362,10 +364,11 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 // the offsets (−dmin·min per group) times the activation sums: one more product of the
                 // same form, over the groups, with the offsets of each tile transposed
                 float[] mins = s.mins(tiles * width * groups);
-                float[] offsetPanel = s.offsetPanel(tiles * groups * width);
+                MemorySegment offsetPanel = s.tiles(tiles * groups * width);
                 for (int t = 0; t < tiles * width; t++) {
                     for (int g = 0; g < groups; g++) {
-                        offsetPanel[(t / width * groups + g) * width + t % width] = r0 + t < r1 ? mins[t * groups + g] : 0f;
+                        offsetPanel.setAtIndex(ValueLayout.JAVA_FLOAT, (t / width * groups + g) * width + t % width,
+                                r0 + t < r1 ? mins[t * groups + g] : 0f);
                     }
                 }
                 multiplySlices(offsetPanel, groups * width, 0, groups, groups, sumsInterleaved, rowGroups, acc, tileAcc,
@@ -390,7 +393,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
                                       float[] xi, int rowGroups, float[] acc, int tileAcc, int sumBlock, Scratch s) {
         int width = MatmulTiles.OUTER_ROWS;
         int height = MatmulTiles.OUTER_BATCH;
-        float[] panel = s.panel(width * OUTER_K_BLOCK);
+        MemorySegment panel = s.tiles(width * OUTER_K_BLOCK);
         int[] words = s.words(width * OUTER_K_BLOCK / 32 * WeightPanels.wordsPerBlock(type));
         float[] scales = s.scales(width * OUTER_K_BLOCK / 32);
         for (int k0 = 0; k0 < cols; k0 += OUTER_K_BLOCK) {
@@ -424,22 +427,23 @@ final class PanamaMatmulKernels implements MatmulKernels {
         long rangeBytes = (long) OUTER_UNPACK_COLS / type.blockSize * type.typeSize;
         int tilePanel = width * OUTER_UNPACK_COLS;
         int stagingAt = tiles * tilePanel;
-        float[] panel = s.panel(stagingAt + lanes * OUTER_UNPACK_COLS);
+        MemorySegment panel = s.tiles(stagingAt);
+        float[] staging = s.panel(lanes * OUTER_UNPACK_COLS);
         float[] mins = s.mins(tiles * width * groups);
         for (int u0 = 0; u0 < cols; u0 += OUTER_UNPACK_COLS) {
             int uc = Math.min(OUTER_UNPACK_COLS, cols - u0);
             long columnAt = u0 / OUTER_UNPACK_COLS * rangeBytes;
             for (int t0 = 0; t0 < tiles * width; t0 += lanes) {
                 for (int t = t0; t < t0 + lanes; t++) {
-                    int at = stagingAt + (t - t0) * uc;
+                    int at = (t - t0) * uc;
                     if (r0 + t < r1) {
-                        WeightPanels.unpack(type, data, (r0 + t) * rowBytes + columnAt, uc, panel, at, mins,
+                        WeightPanels.unpack(type, data, (r0 + t) * rowBytes + columnAt, uc, staging, at, mins,
                                 t * groups + (group == 0 ? 0 : u0 / group), s.block);
                     } else {
-                        Arrays.fill(panel, at, at + uc, 0f);
+                        Arrays.fill(staging, at, at + uc, 0f);
                     }
                 }
-                MatmulTiles.transpose(panel, stagingAt, uc, t0 / width * tilePanel + t0 % width, s.rowStarts);
+                MatmulTiles.transpose(staging, 0, uc, panel, t0 / width * tilePanel + t0 % width, s.rowStarts);
             }
             multiplySlices(panel, tilePanel, u0, u0 + uc, cols, xi, rowGroups, acc, tileAcc, tiles, sumBlock);
         }
@@ -452,7 +456,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
      * activation rows ({@link #interleave}). Each slice of activations (all rows, OUTER_K_BLOCK
      * columns) meets every tile in turn, while it is in L2.
      */
-    private static void multiplySlices(float[] panel, int tileStride, int from, int to, int total, float[] xi,
+    private static void multiplySlices(MemorySegment panel, int tileStride, int from, int to, int total, float[] xi,
                                        int rowGroups, float[] acc, int tileAcc, int tiles, int sumBlock) {
         int width = MatmulTiles.OUTER_ROWS;
         int height = MatmulTiles.OUTER_BATCH;
@@ -511,7 +515,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
         private short[] raw = new short[0];
         private long[] headers = new long[0];
         private float[] acc = new float[0];
-        private float[] offsetPanel = new float[0];
+        /** Transposed weight tiles for the outer-product tiles, 64-byte aligned (vector loads split no cache line). */
+        private MemorySegment tiles = MemorySegment.NULL;
         private int[] words = new int[0];
         private float[] scales = new float[0];
 
@@ -531,8 +536,11 @@ final class PanamaMatmulKernels implements MatmulKernels {
             return mins = atLeast(mins, n);
         }
 
-        float[] offsetPanel(int n) {
-            return offsetPanel = atLeast(offsetPanel, n);
+        MemorySegment tiles(int floats) {
+            if (tiles.byteSize() < 4L * floats) {
+                tiles = Arena.ofAuto().allocate(4L * floats, 64);
+            }
+            return tiles;
         }
 
         int[] words(int n) {

@@ -83,7 +83,7 @@ final class WeightPanels {
      * the vector pass then decodes a vector of rows at once, one int vector giving 4 columns (8 for
      * Q4_0's two nibbles) with shifts and masks. No transpose of floats, no byte widening.
      */
-    static void transposed(GgmlType type, MemorySegment w, long at, long rowBytes, int n, int cols, float[] panel,
+    static void transposed(GgmlType type, MemorySegment w, long at, long rowBytes, int n, int cols, MemorySegment panel,
                            int to, int[] words, float[] scales) {
         int width = MatmulTiles.OUTER_ROWS;
         int blocks = cols / 32;
@@ -125,7 +125,7 @@ final class WeightPanels {
     }
 
     /** One vector of rows of a Q4_0 block: int j holds values 4j..4j+3 (low nibbles) and 4j+16.. (high). */
-    private static void q4_0Columns(int[] words, int wo, FloatVector d, float[] panel, int column) {
+    private static void q4_0Columns(int[] words, int wo, FloatVector d, MemorySegment panel, int column) {
         int width = MatmulTiles.OUTER_ROWS;
         FloatVector offset = d.mul(-8f);
         for (int j = 0; j < 4; j++) {
@@ -134,22 +134,22 @@ final class WeightPanels {
                 IntVector low = q.lanewise(VectorOperators.LSHR, 8 * b).and(0xF);
                 IntVector high = q.lanewise(VectorOperators.LSHR, 8 * b + 4).and(0xF);
                 ((FloatVector) low.convert(VectorOperators.I2F, 0)).fma(d, offset)
-                        .intoArray(panel, column + (4 * j + b) * width);
+                        .intoMemorySegment(panel, 4L * (column + (4 * j + b) * width), ByteOrder.nativeOrder());
                 ((FloatVector) high.convert(VectorOperators.I2F, 0)).fma(d, offset)
-                        .intoArray(panel, column + (4 * j + b + 16) * width);
+                        .intoMemorySegment(panel, 4L * (column + (4 * j + b + 16) * width), ByteOrder.nativeOrder());
             }
         }
     }
 
     /** One vector of rows of a Q8_0 block: int j holds the signed values 4j..4j+3. */
-    private static void q8_0Columns(int[] words, int wo, FloatVector d, float[] panel, int column) {
+    private static void q8_0Columns(int[] words, int wo, FloatVector d, MemorySegment panel, int column) {
         int width = MatmulTiles.OUTER_ROWS;
         for (int j = 0; j < 8; j++) {
             IntVector q = IntVector.fromArray(I, words, wo + j * width);
             for (int b = 0; b < 4; b++) {
                 IntVector value = q.lanewise(VectorOperators.LSHL, 24 - 8 * b).lanewise(VectorOperators.ASHR, 24);
                 ((FloatVector) value.convert(VectorOperators.I2F, 0)).mul(d)
-                        .intoArray(panel, column + (4 * j + b) * width);
+                        .intoMemorySegment(panel, 4L * (column + (4 * j + b) * width), ByteOrder.nativeOrder());
             }
         }
     }

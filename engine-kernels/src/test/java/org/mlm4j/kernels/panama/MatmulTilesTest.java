@@ -3,14 +3,17 @@ package org.mlm4j.kernels.panama;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.mlm4j.kernels.KernelProvider;
 
 /**
- * The outer-product pieces bit for bit against scalar loops doing the same arithmetic: the panel
- * transpose (a gather per column), and {@link MatmulTiles#outer6x4}, whose every output is
+ * The outer-product pieces bit for bit against scalar loops doing the same arithmetic: the
+ * transpose of unpacked rows into the (off-heap) panel (a gather per column), and {@link MatmulTiles#outer6x4}, whose every output is
  * a sequence of fused multiply-adds over one block of columns from zero, then added to the partial
  * sum in block order ({@link Math#fma} rounds as each vector lane does).
  */
@@ -24,17 +27,18 @@ class MatmulTilesTest {
         // when the test class initializes, which fails in the execution without the module
         int rows = MatmulTiles.OUTER_ROWS;
         int lanes = VectorConstants.F.length();
-        int from = rows * cols;
         int to = rows - lanes;
-        float[] panel = random(from + lanes * cols, cols);
-        float[] expected = panel.clone();
+        float[] weights = random(lanes * cols + 3, cols);
+        float[] expected = random(to + cols * rows, cols + 1);
+        MemorySegment panel = Arena.ofAuto().allocate(4L * expected.length, 64);
+        MemorySegment.copy(expected, 0, panel, ValueLayout.JAVA_FLOAT, 0, expected.length);
         for (int k = 0; k < cols; k++) {
             for (int t = 0; t < lanes; t++) {
-                expected[to + k * rows + t] = panel[from + t * cols + k];
+                expected[to + k * rows + t] = weights[3 + t * cols + k];
             }
         }
-        MatmulTiles.transpose(panel, from, cols, to, new int[lanes]);
-        assertThat(panel).containsExactly(expected);
+        MatmulTiles.transpose(weights, 3, cols, panel, to, new int[lanes]);
+        assertThat(panel.toArray(ValueLayout.JAVA_FLOAT)).containsExactly(expected);
     }
 
     @ParameterizedTest(name = "kc {0}")
@@ -64,7 +68,9 @@ class MatmulTilesTest {
                     }
                 }
             }
-            MatmulTiles.outer6x4(panel, po, kc, x, xo, acc, ao, sumBlock);
+            MemorySegment tiles = Arena.ofAuto().allocate(4L * panel.length, 64);
+            MemorySegment.copy(panel, 0, tiles, ValueLayout.JAVA_FLOAT, 0, panel.length);
+            MatmulTiles.outer6x4(tiles, po, kc, x, xo, acc, ao, sumBlock);
             assertThat(acc).as("blocks of %d", sumBlock).containsExactly(expected);
         }
     }
