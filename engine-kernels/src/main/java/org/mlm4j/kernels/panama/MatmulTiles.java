@@ -95,8 +95,8 @@ final class MatmulTiles {
     static final int FLOAT_SUM_BLOCK = 128;
 
     /**
-     * Transposes {@code F.length()} rows of {@code cols} floats at {@code panel[from + t·cols]} to
-     * {@code panel[to + k·OUTER_ROWS + t]} (the two regions must not overlap): each column's weights
+     * Transposes {@code F.length()} rows of {@code cols} floats at {@code rows[from + t·cols]} to
+     * float {@code to + k·OUTER_ROWS + t} of {@code panel}: each column's weights
      * side by side for {@link #outer6x4}. One gather per column (AVX2 / AVX-512 {@code vgatherdps}:
      * ~0.15 ns per float from L1 vs 0.45 for the scalar loop, bench/README.md); the outer-product
      * tiles run with 8 lanes or more only, so NEON, which has no gather, never comes here.
@@ -114,8 +114,10 @@ final class MatmulTiles {
 
     /**
      * Outer-product form for large batches: {@code acc[ao + c·OUTER_ROWS + j] += Σ_{i<kc} panel[po + i·OUTER_ROWS + j]·x[xo + 6i + c]}
-     * for {@code j < OUTER_ROWS}, {@code c < 6}. The panel is transposed (the {@code OUTER_ROWS} weights of one
-     * column side by side) and the 6 activation rows interleaved (their values of one column side by
+     * for {@code j < OUTER_ROWS}, {@code c < 6} ({@code panel} holds floats, {@code po} counts them). The panel is
+     * transposed (the {@code OUTER_ROWS} weights of one column side by side) and 64-byte aligned (off heap:
+     * a {@code float[]}'s data starts 16 bytes past a line as often as not, and every 512-bit load then
+     * splits two cache lines, ~10 % of this kernel), and the 6 activation rows interleaved (their values of one column side by
      * side), so each step loads 4 weight vectors and broadcasts 6 activations from one index: 24 FMAs
      * for 10 loads, the sums run along the output dimension, and no horizontal sums are needed.
      * Columns are summed in blocks of {@code sumBlock} ({@link #SUM_BLOCK} for quantized weights)
