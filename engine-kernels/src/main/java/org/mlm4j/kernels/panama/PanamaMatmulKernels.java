@@ -394,14 +394,18 @@ final class PanamaMatmulKernels implements MatmulKernels {
                                       float[] xi, int rowGroups, float[] acc, int tileAcc, int sumBlock, Scratch s) {
         int width = MatmulTiles.OUTER_ROWS;
         int height = MatmulTiles.OUTER_BATCH;
+        int tiles = (r1 - r0 + width - 1) / width;
+        int group = WeightPanels.minGroup(type);
+        int groups = group == 0 ? 0 : cols / group;
         MemorySegment panel = s.tiles(width * OUTER_K_BLOCK);
-        int[] words = s.words(width * OUTER_K_BLOCK / 32 * WeightPanels.wordsPerBlock(type));
+        int[] words = s.words(width * OUTER_K_BLOCK / 4);
         float[] scales = s.scales(width * OUTER_K_BLOCK / 32);
+        float[] mins = s.mins(tiles * width * groups);
         for (int k0 = 0; k0 < cols; k0 += OUTER_K_BLOCK) {
             int kc = Math.min(OUTER_K_BLOCK, cols - k0);
             for (int r = r0, q = 0; r < r1; r += width, q++) {
-                WeightPanels.transposed(type, data, r * rowBytes + k0 / 32 * type.typeSize, rowBytes,
-                        Math.min(width, r1 - r), kc, panel, 0, words, scales);
+                WeightPanels.transposed(type, data, r * rowBytes, rowBytes, Math.min(width, r1 - r), k0, kc, panel,
+                        words, scales, mins, q * width * groups, groups);
                 for (int g = 0; g < rowGroups; g++) {
                     MatmulTiles.outer6x4(panel, 0, kc, xi, height * (rowGroups * k0 + g * kc), acc,
                             q * tileAcc + g * height * width, sumBlock);

@@ -66,77 +66,130 @@ final class WeightPanels {
 
     /** Whether {@link #transposed} unpacks {@code type}; the others are unpacked row by row and transposed. */
     static boolean unpacksTransposed(GgmlType type) {
-        return type == GgmlType.Q4_0 || type == GgmlType.Q8_0;
-    }
-
-    /** Ints of quant bytes per 32-block of {@code type} ({@link #unpacksTransposed} types). */
-    static int wordsPerBlock(GgmlType type) {
-        return type == GgmlType.Q4_0 ? 4 : 8;
+        return type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.Q4_K;
     }
 
     /**
-     * An outer-product tile straight from the blocks: {@code cols} columns (whole blocks) of the
-     * {@code n ≤ OUTER_ROWS} rows at byte {@code at + t·rowBytes} to
-     * {@code panel[to + k·OUTER_ROWS + t]}; the tile's rows from {@code n} on become zeros.
-     * A scalar pass puts the rows side by side, per block its scales ({@code scales[i·OUTER_ROWS + t]})
-     * and its quant bytes 4 at a time (int {@code j} at {@code words[(i·wordsPerBlock + j)·OUTER_ROWS + t]});
-     * the vector pass then decodes a vector of rows at once, one int vector giving 4 columns (8 for
-     * Q4_0's two nibbles) with shifts and masks. No transpose of floats, no byte widening.
+     * An outer-product tile straight from the blocks: columns {@code [k0, k0 + kc)} (whole 32-blocks;
+     * for Q4_K whole halves of super-blocks) of the {@code n ≤ OUTER_ROWS} rows at byte
+     * {@code at + t·rowBytes} to float {@code (k − k0)·OUTER_ROWS + t} of {@code panel}; the tile's
+     * rows from {@code n} on become zeros. Q4_K's offsets {@code −dmin·min} go to
+     * {@code mins[mo + t·groups + k/32]}.
+     * A scalar pass puts the rows side by side, per 32 columns their scale
+     * ({@code scales[(k − k0)/32·OUTER_ROWS + t]}) and per block (Q4_K: per 64 columns, whose low and
+     * high nibbles share 32 bytes) the quant bytes, read 8 at a time from each row in turn and
+     * stored 4 at a time (int {@code j} at {@code words[(i·ints + j)·OUTER_ROWS + t]}); the vector
+     * pass then decodes a vector of rows at once, one int vector giving 4 columns (8 for the two
+     * nibbles of Q4_0 / Q4_K) with shifts and masks. No transpose of floats, no byte widening.
+     * {@code words} holds {@code OUTER_ROWS·kc/4} ints, {@code scales} {@code OUTER_ROWS·kc/32} floats.
      */
-    static void transposed(GgmlType type, MemorySegment w, long at, long rowBytes, int n, int cols, MemorySegment panel,
-                           int to, int[] words, float[] scales) {
+    static void transposed(GgmlType type, MemorySegment w, long at, long rowBytes, int n, int k0, int kc,
+                           MemorySegment panel, int[] words, float[] scales, float[] mins, int mo, int groups) {
         int width = MatmulTiles.OUTER_ROWS;
-        int blocks = cols / 32;
-        boolean q4 = type == GgmlType.Q4_0;
-        int perBlock = wordsPerBlock(type);
-        long blockBytes = type.typeSize;
-        long qs = q4 ? Blocks.Q4_0.QS : Blocks.Q8_0.QS;
-        for (int i = 0; i < blocks; i++) {
-            long o = at + i * blockBytes;
-            int wi = i * perBlock * width;
-            for (int t = 0; t < n; t++) {
-                scales[i * width + t] = LittleEndian.f16(w, o + t * rowBytes);
+        boolean k = type == GgmlType.Q4_K;
+        // per unit of quant bytes: columns, ints, byte offset in the row
+        int unitCols = k ? 64 : 32;
+        int ints = type == GgmlType.Q4_0 ? 4 : 8;
+        for (int u = 0; u < kc / unitCols; u++) {
+            int column = k0 + u * unitCols;
+            long unitAt;
+            if (k) {
+                long block = at + column / Blocks.QK_K * (long) Blocks.Q4_K.BYTES;
+                int pair = column % Blocks.QK_K / 64;
+                unitAt = block + Blocks.Q4_K.QS + 32 * pair;
+                for (int t = 0; t < n; t++) {
+                    // d and dmin, then the 12 packed scale bytes, in three reads
+                    long o = block + t * rowBytes;
+                    int dd = w.get(LittleEndian.INT, o + Blocks.Q4_K.D);
+                    float d = Float.float16ToFloat((short) dd);
+                    float dmin = Float.float16ToFloat((short) (dd >>> 16));
+                    long packed = w.get(LittleEndian.LONG, o + Blocks.Q4_K.SCALES);
+                    int packedHigh = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES + 8);
+                    for (int h = 0; h < 2; h++) {
+                        int sub = 2 * pair + h;
+                        scales[(2 * u + h) * width + t] = d * q4_KScale(packed, packedHigh, sub);
+                        mins[mo + t * groups + column / 32 + h] = -dmin * q4_KScale(packed, packedHigh, sub + 8);
+                    }
+                }
+            } else {
+                long block = at + column / 32 * type.typeSize;
+                unitAt = block + (type == GgmlType.Q4_0 ? Blocks.Q4_0.QS : Blocks.Q8_0.QS);
+                for (int t = 0; t < n; t++) {
+                    scales[u * width + t] = LittleEndian.f16(w, block + t * rowBytes);
+                }
             }
-            for (int j = 0; j < perBlock; j += 2) {
-                long from = o + qs + 4 * j;
+            for (int j = 0; j < ints; j += 2) {
+                long from = unitAt + 4 * j;
+                int into = (u * ints + j) * width;
                 for (int t = 0; t < n; t++) {
                     long pair = w.get(LittleEndian.LONG, from + t * rowBytes);
-                    words[wi + j * width + t] = (int) pair;
-                    words[wi + (j + 1) * width + t] = (int) (pair >>> 32);
+                    words[into + t] = (int) pair;
+                    words[into + width + t] = (int) (pair >>> 32);
                 }
             }
         }
         for (int t = n; t < width; t++) {
-            for (int i = 0; i < blocks; i++) {
+            for (int i = 0; i < kc / 32; i++) {
                 scales[i * width + t] = 0f;
             }
         }
-        for (int i = 0; i < blocks; i++) {
+        for (int u = 0; u < kc / unitCols; u++) {
             for (int v = 0; v < width; v += L) {
-                FloatVector d = FloatVector.fromArray(F, scales, i * width + v);
-                int column = to + 32 * i * width + v;
-                if (q4) {
-                    q4_0Columns(words, i * perBlock * width + v, d, panel, column);
+                int wo = u * ints * width + v;
+                int column = u * unitCols * width + v;
+                if (type == GgmlType.Q8_0) {
+                    q8_0Columns(words, wo, FloatVector.fromArray(F, scales, u * width + v), panel, column);
+                } else if (k) {
+                    FloatVector low = FloatVector.fromArray(F, scales, 2 * u * width + v);
+                    FloatVector high = FloatVector.fromArray(F, scales, (2 * u + 1) * width + v);
+                    FloatVector zero = FloatVector.zero(F);
+                    nibbleColumns(words, wo, ints, low, zero, high, zero, panel, column);
                 } else {
-                    q8_0Columns(words, i * perBlock * width + v, d, panel, column);
+                    FloatVector d = FloatVector.fromArray(F, scales, u * width + v);
+                    FloatVector offset = d.mul(-8f);
+                    nibbleColumns(words, wo, ints, d, offset, d, offset, panel, column);
                 }
             }
         }
     }
 
-    /** One vector of rows of a Q4_0 block: int j holds values 4j..4j+3 (low nibbles) and 4j+16.. (high). */
-    private static void q4_0Columns(int[] words, int wo, FloatVector d, MemorySegment panel, int column) {
+    /**
+     * {@link Blocks.Q4_K#scale} of sub-block {@code s} (0..7), or {@link Blocks.Q4_K#min} of
+     * sub-block {@code s − 8}, from the 12 packed bytes held as {@code packed} (bytes 0..7) and
+     * {@code packedHigh} (8..11): 6 bits, 4 of them from byte {@code s + 4} and 2 from byte {@code s − 4}
+     * past the first four.
+     */
+    private static int q4_KScale(long packed, int packedHigh, int s) {
+        int sub = s % 8;
+        int first = s < 8 ? sub : sub + 4;
+        if (sub < 4) {
+            return packedByte(packed, packedHigh, first) & 63;
+        }
+        int low = s < 8 ? packedByte(packed, packedHigh, sub + 4) & 0xF : packedByte(packed, packedHigh, sub + 4) >>> 4;
+        return low | (packedByte(packed, packedHigh, s < 8 ? sub - 4 : sub) >>> 6) << 4;
+    }
+
+    private static int packedByte(long packed, int packedHigh, int i) {
+        return (int) ((i < 8 ? packed >>> (8 * i) : packedHigh >>> (8 * (i - 8))) & 0xFF);
+    }
+
+    /**
+     * One vector of rows of 4-bit quants: int j holds the low nibbles of columns 4j..4j+3, scaled by
+     * {@code dLow} plus {@code low} (Q4_0: {@code −8·d}), and the high ones of columns
+     * {@code 4·ints} further ({@code dHigh}, {@code high}).
+     */
+    private static void nibbleColumns(int[] words, int wo, int ints, FloatVector dLow, FloatVector low,
+                                      FloatVector dHigh, FloatVector high, MemorySegment panel, int column) {
         int width = MatmulTiles.OUTER_ROWS;
-        FloatVector offset = d.mul(-8f);
-        for (int j = 0; j < 4; j++) {
+        for (int j = 0; j < ints; j++) {
             IntVector q = IntVector.fromArray(I, words, wo + j * width);
             for (int b = 0; b < 4; b++) {
-                IntVector low = q.lanewise(VectorOperators.LSHR, 8 * b).and(0xF);
-                IntVector high = q.lanewise(VectorOperators.LSHR, 8 * b + 4).and(0xF);
-                ((FloatVector) low.convert(VectorOperators.I2F, 0)).fma(d, offset)
+                IntVector lowBits = q.lanewise(VectorOperators.LSHR, 8 * b).and(0xF);
+                IntVector highBits = q.lanewise(VectorOperators.LSHR, 8 * b + 4).and(0xF);
+                ((FloatVector) lowBits.convert(VectorOperators.I2F, 0)).fma(dLow, low)
                         .intoMemorySegment(panel, 4L * (column + (4 * j + b) * width), ByteOrder.nativeOrder());
-                ((FloatVector) high.convert(VectorOperators.I2F, 0)).fma(d, offset)
-                        .intoMemorySegment(panel, 4L * (column + (4 * j + b + 16) * width), ByteOrder.nativeOrder());
+                ((FloatVector) highBits.convert(VectorOperators.I2F, 0)).fma(dHigh, high)
+                        .intoMemorySegment(panel, 4L * (column + (4 * (j + ints) + b) * width), ByteOrder.nativeOrder());
             }
         }
     }
