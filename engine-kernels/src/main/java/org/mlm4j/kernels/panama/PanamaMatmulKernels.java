@@ -35,7 +35,7 @@ import org.mlm4j.tensor.Tensor;
  *       ({@link MatmulTiles}); block offsets (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K) are added per
  *       sub-block from the activation sums ggml uses (Q8_1 {@code s}, Q8_K {@code bsums}).</li>
  *   <li>Batches of {@code OUTER_MIN_BATCH} rows and more (prompts, the ViT; 8 lanes or more): the
- *       weights transposed into 64-byte aligned off-heap tiles (Q4_0 / Q8_0 decoded straight into
+ *       weights transposed into 64-byte aligned off-heap tiles (Q4_0 / Q8_0 / Q4_K decoded straight into
  *       them, the others unpacked and transposed), multiplied as outer products against 6
  *       activation rows at a time ({@link #outerPanels}).</li>
  * </ul>
@@ -325,7 +325,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
      * tile's weights of one column side by side), and each 32 KiB slice of a tile (kept in L1) is
      * multiplied against every group of 6 activation rows ({@link MatmulTiles#outer6x4}) into
      * per-row partial sums (batch · OUTER_ROWS floats per tile; a pool chunk holds several tiles).
-     * Q4_0 and Q8_0 tiles are decoded slice by slice straight into that layout
+     * Q4_0, Q8_0 and Q4_K tiles are decoded slice by slice straight into that layout
      * ({@link #decodedSlices}), the other types unpacked row by row and transposed
      * ({@link #unpackedSlices}).
      * Each output is the in-order sum of its 32-column block sums (128 for float weights), then of
