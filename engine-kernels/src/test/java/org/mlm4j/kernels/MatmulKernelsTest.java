@@ -57,9 +57,10 @@ class MatmulKernelsTest {
         // tails, partial 4-row tiles and pool chunks that end mid-tile; batches from 32 the
         // outer-product tiles with a partial tile of weight rows, last groups of 4, 3, 4, 1, 5 and 1
         // activation rows (of 6), (4096+7, 288, 4352 columns) several unpacked column ranges, and
-        // (600 rows) pool chunks of several 64-row tiles, the last one partial
+        // (600 rows) pool chunks of several 64-row tiles, the last one partial; batch 257 the outer
+        // tiles at 256 bits too
         int[][] rowsBatch = {{1, 1}, {13, 2}, {31, 3}, {33, 7}, {207, 16}, {4, 1}, {13, 1}, {33, 1}, {31, 1}, {7, 1},
-                {65, 130}, {40, 129}, {70, 64}, {19, 67}, {5, 71}, {21, 37}, {600, 35}};
+                {65, 130}, {40, 129}, {70, 64}, {19, 67}, {5, 71}, {21, 37}, {600, 35}, {9, 257}};
         List<Shape> shapes = new ArrayList<>();
         for (int i = 0; i < rowsBatch.length; i++) {
             int c = cols[i % cols.length];
@@ -116,12 +117,13 @@ class MatmulKernelsTest {
 
     /**
      * Batch 1 runs the decode kernels (which read the next tile's scales ahead, across chunk ends),
-     * batch 3 the inner-product tiles, batch 131 the outer-product ones (with a partial group of rows;
-     * at 600 rows in pool chunks of 3 tiles of 64 rows at one thread, 2 at two, the last one partial).
+     * batch 3 the inner-product tiles, batch 131 the outer-product ones at 512 bits (with a partial
+     * group of rows; at 600 rows in pool chunks of 3 tiles of 64 rows at one thread, 2 at two, the
+     * last one partial), batch 257 at 256 bits too.
      */
     @ParameterizedTest(name = "{0} batch {1} rows {2}")
     @CsvSource({"Q4_0, 1, 207", "Q8_0, 1, 207", "Q4_K, 1, 207", "Q6_K, 1, 207", "Q4_0, 3, 207", "Q4_0, 131, 207",
-            "Q4_0, 131, 600"})
+            "Q4_0, 131, 600", "Q4_K, 257, 207"})
     void resultsDoNotDependOnTheThreadCount(GgmlType type, int batch, int rows) {
         Shape s = new Shape(rows, 4096 + 256, batch);
         Tensor w = SyntheticWeights.gaussian(type, s.rows, s.cols, 5, s.rows);

@@ -58,14 +58,17 @@ final class PanamaMatmulKernels implements MatmulKernels {
      * 4x4 tiles, which need no transposed panel. Measured (best call, one thread, load 3-5, outer vs
      * inner). 512 bits: Q4_0 2048x2048 batch 16 2.0 vs 2.5 ms (inner wins), Q8_0 batch 24 2.7-3.6
      * vs 2.9-3.1 ms (even), Q4_0 batch 32 3.4-3.7 vs 3.7 ms, Q8_0 batch 48 4.3 vs 5.2 ms, F16
-     * 1024x1024 batch 32 0.82 vs 0.97 ms, Q4_0 batch 64 5.8 vs 7.3 ms. 256 bits: Q4_0 batch 64 7.6
-     * vs 6.3 ms, batch 128 14.1 vs 13.4 ms, batch 512 59 vs 67 ms; F16 batch 128 3.2 vs 3.4 ms.
+     * 1024x1024 batch 32 0.82 vs 0.97 ms, Q4_0 batch 64 5.8 vs 7.3 ms. 256 bits, with the aligned
+     * decoded tiles (GFLOP/s, load 1-2.2): batch 128 Q4_0 92-93 vs 98-107, Q8_0 88 vs 100-108, Q4_K
+     * 82-83 vs 86-88, F16 93 vs 102; batch 192 Q4_0 93 vs 97-99, F16 96-98 vs 99; batch 256 Q4_0
+     * 98 vs 81-91, Q8_0 95 vs 87-89 (F16 94 vs 105); batch 512 Q4_0 92-94 vs 73-83, F16 batch 577
+     * 99 vs 88-93.
      * 128 bits: the inner tiles win at every batch (F16 batch 577 24 vs 29 ms, Q4_0 batch 512 82 vs
      * 116 ms: 4-lane FMAs leave the 6 broadcasts per step and the transpose too little to hide in).
      */
     private static final int OUTER_MIN_BATCH = switch (VectorConstants.F.length()) {
         case 4 -> Integer.MAX_VALUE;
-        case 8 -> 128;
+        case 8 -> 256;
         default -> 32;
     };
     /**
