@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.mlm4j.kernels.MatmulKernels.Numerics;
 import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.Dequantize;
@@ -153,6 +155,27 @@ class MatmulKernelsTest {
         float[] direct = run(KernelProvider.get().matmul(), w, x, s, Numerics.GGML);
         assertThat(java.util.Arrays.copyOfRange(y, 3, 3 + direct.length)).containsExactly(direct);
         assertThat(new float[] {y[0], y[1], y[2], y[y.length - 4], y[y.length - 1]}).containsOnly(42f);
+    }
+
+    /**
+     * A GGUF aligns tensor data to 32 bytes, not to a cache line: the decode kernels, which read
+     * whole cache lines ahead of their rows, give the same results for weights at any offset.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K", "F16"})
+    void decodeReadsWeightsAtAnyAlignment(GgmlType type) {
+        Tensor aligned = SyntheticWeights.gaussian(type, 13, 512, 12, 13);
+        float[] x = SyntheticWeights.activations(1, 512, 13);
+        float[] expected = run(KernelProvider.get().matmul(), aligned, x, new Shape(13, 512, 1), Numerics.GGML);
+        long size = aligned.data().byteSize();
+        for (int offset : new int[] {2, 18, 32, 63}) {
+            MemorySegment holder = Arena.ofAuto().allocate(size + 64, 64);
+            MemorySegment data = holder.asSlice(offset, size);
+            data.copyFrom(aligned.data());
+            Tensor shifted = new Tensor(aligned.name(), type, aligned.shape(), data);
+            assertThat(run(KernelProvider.get().matmul(), shifted, x, new Shape(13, 512, 1), Numerics.GGML))
+                    .as("weights at offset %d", offset).containsExactly(expected);
+        }
     }
 
     @Test

@@ -27,17 +27,14 @@ import org.mlm4j.tensor.LittleEndian;
  * per row; one horizontal sum per row at the end.
  *
  * <p>The activations are the floats {@code dX·qX} (exact) under GGML numerics or plain x under
- * FLOAT. Q4_0's −8 offset leaves the vector loop: {@code Σ(q−8)·x = Σq·x − 8·Σx}, with the block
- * sums {@code Σx} precomputed once per call and met by each row's block scales in one vector dot
- * product ({@link #offsets4}): as a scalar sum inside the loop its 4-cycle add chain alone cost a
- * quarter of the loop.
+ * FLOAT. Q4_0's −8 offset leaves the vector loop: {@code Σ(q−8)·x = Σq·x − 8·Σx}, and each block's
+ * partial sums start from a vector whose lanes add up to {@code −8·Σx} ({@link #q4_0Offsets},
+ * one load per block; as a scalar sum inside the loop its 4-cycle add chain cost a quarter of it).
  *
- * <p>Block scales are read one tile ahead: the loop over tile t copies the raw fp16 scales of tile
- * t+1 ({@code next[r·blocks + i]}, row r of the tile, block i) next to its vector work, so those
- * reads, which touch every cache line of the next tile, overlap with arithmetic instead of running
- * as a separate pass that stalls on memory; the caller converts them to floats
- * ({@code d[r·blocks + i]}) in one loop C2 vectorizes. Converting each one in the vector loop
- * measured ~20 % slower on a matrix in cache (bench/README.md has the figures).
+ * <p>Q4_0 and Q8_0 block scales are converted from fp16 where they are used. The caller reads the
+ * cache lines of each row pair in one burst just before ({@link LinesAhead}): earlier versions
+ * copied the next tile's scales inside this loop to touch its lines early, which stalled the loop
+ * on lines that the burst then made redundant (bench/README.md, fourth session).
  *
  * <p>Measured (AVX-512, bench/README.md): for Q8_0 under GGML numerics an int8→int16 multiply
  * (B2S, mul, two S2I, add, I2F, FMA per block) was ~8% faster than this float path on an
@@ -60,16 +57,16 @@ final class MatvecKernels {
 
     /**
      * The two rows {@code rows[first]}, {@code rows[first + 1]} of Q8_0 blocks:
-     * {@code out[first + r] = Σ_blocks d_r·Σ q·x}, x from {@code x[xo]}, block scales from
-     * {@code d[(first + r)·blocks + i]}; the next tile's rows {@code rows[4 + first]},
-     * {@code rows[5 + first]} have their fp16 scales copied to {@code next}. Two rows per pass, not
-     * four: at 128 and 256 bits four rows ran 2-3x slower (C2's inlining budget), at 512 bits the same.
+     * {@code out[first + r] = Σ_blocks d_r·Σ q·x}, x from {@code x[xo]}, each block's fp16 scale
+     * read and converted where it is used: a separate pass over the scales (or copying the next
+     * rows' scales in this loop) cost more than the conversion, and its reads of lines the
+     * {@link LinesAhead} burst had not brought in yet stalled the loop (bench/README.md). Two rows
+     * per pass, not four: at 128 and 256 bits four rows ran 2-3x slower (C2's inlining budget), at
+     * 512 bits the same.
      */
     static void q8_0Rows2(MemorySegment w, long[] rows, int first, int blocks, float[] x, int xo, float[] out,
-                          float[] lanes, float[] d, short[] next) {
+                          float[] lanes) {
         long o0 = rows[first], o1 = rows[first + 1];
-        long n0 = rows[4 + first], n1 = rows[5 + first];
-        int d0 = first * blocks, d1 = d0 + blocks;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         for (int i = 0; i < blocks; i++) {
             long b = (long) i * Blocks.Q8_0.BYTES;
@@ -84,10 +81,10 @@ final class MatvecKernels {
                     p1 = ((FloatVector) b1.convertShape(B2F, F, p)).fma(xv, p1);
                 }
             }
-            acc0 = p0.fma(FloatVector.broadcast(F, d[d0 + i]), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, d[d1 + i]), acc1);
-            next[d0 + i] = w.get(LittleEndian.SHORT, n0 + b);
-            next[d1 + i] = w.get(LittleEndian.SHORT, n1 + b);
+            float d0 = Float.float16ToFloat(w.get(LittleEndian.SHORT, o0 + b));
+            float d1 = Float.float16ToFloat(w.get(LittleEndian.SHORT, o1 + b));
+            acc0 = p0.fma(FloatVector.broadcast(F, d0), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, d1), acc1);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());
@@ -97,20 +94,18 @@ final class MatvecKernels {
 
     /**
      * As {@link #q8_0Rows2} for the two rows {@code rows[first]}, {@code rows[first + 1]} of Q4_0
-     * blocks, nibbles taken as 0..15: the caller subtracts the −8's share, {@code 8·Σ_i d_i·Σx_i}
-     * ({@link #offsets4}); results to {@code out[first..first+1]}; the next tile's rows {@code rows[4 + first]} and
-     * {@code rows[5 + first]} have their fp16 scales copied to {@code next}. Two rows, not four: with four,
-     * C2 runs out of its inlining node budget inside the loop and the vectors get boxed.
+     * blocks. The nibbles are taken as 0..15 and each block's partial sums start from
+     * {@code offsets[L·i..]} ({@link #q4_0Offsets}), whose lanes add up to {@code −8·Σx} over the
+     * block: that is the −8 of every quant, at the cost of one load per block. Two rows, not four:
+     * with four, C2 runs out of its inlining node budget inside the loop and the vectors get boxed.
      */
-    static void q4_0Rows2(MemorySegment w, long[] rows, int first, int blocks, float[] x, int xo, float[] out,
-                          float[] lanes, float[] d, short[] next) {
+    static void q4_0Rows2(MemorySegment w, long[] rows, int first, int blocks, float[] x, int xo, float[] offsets,
+                          float[] out, float[] lanes) {
         long o0 = rows[first], o1 = rows[first + 1];
-        long n0 = rows[4 + first], n1 = rows[5 + first];
-        int d0 = first * blocks, d1 = d0 + blocks;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         for (int i = 0; i < blocks; i++) {
             long b = (long) i * Blocks.Q4_0.BYTES;
-            FloatVector p0 = FloatVector.zero(F), p1 = p0;
+            FloatVector p0 = FloatVector.fromArray(F, offsets, L * i), p1 = p0;
             for (int g = 0; g < 16; g += BL) {
                 long at = b + Blocks.Q4_0.QS + g;
                 ByteVector b0 = ByteVector.fromMemorySegment(B_TO_I, w, o0 + at, LE);
@@ -127,15 +122,31 @@ final class MatvecKernels {
                     p1 = ((FloatVector) v1.lanewise(LSHR, 4).convert(I2F, 0)).fma(xh, p1);
                 }
             }
-            acc0 = p0.fma(FloatVector.broadcast(F, d[d0 + i]), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, d[d1 + i]), acc1);
-            next[d0 + i] = w.get(LittleEndian.SHORT, n0 + b);
-            next[d1 + i] = w.get(LittleEndian.SHORT, n1 + b);
+            float d0 = Float.float16ToFloat(w.get(LittleEndian.SHORT, o0 + b));
+            float d1 = Float.float16ToFloat(w.get(LittleEndian.SHORT, o1 + b));
+            acc0 = p0.fma(FloatVector.broadcast(F, d0), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, d1), acc1);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());
         out[first] = Lanes.sum(lanes, 0);
         out[first + 1] = Lanes.sum(lanes, F.length());
+    }
+
+    /**
+     * Where {@link #q4_0Rows2} starts each block's partial sums: {@code L} floats per block of 32
+     * activations, lane j holding {@code −8·Σ x[32i + k]} over the k &lt; 32 that the kernel
+     * multiplies in lane j.
+     */
+    static float[] q4_0Offsets(float[] x, int xo, int cols) {
+        int blocks = cols / 32;
+        float[] offsets = new float[L * blocks];
+        for (int i = 0; i < blocks; i++) {
+            for (int k = 0; k < 32; k++) {
+                offsets[L * i + k % L] -= 8 * x[xo + 32 * i + k];
+            }
+        }
+        return offsets;
     }
 
     /**
@@ -287,33 +298,6 @@ final class MatvecKernels {
         }
     }
 
-    /**
-     * {@code out[r] = Σ_i d[r·blocks + i]·sums[i]} for the 4 rows of a tile, each in the order of
-     * {@link #offset}; one pass, 4 independent accumulators.
-     */
-    static void offsets4(float[] d, float[] sums, int blocks, float[] lanes, float[] out) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int bound = F.loopBound(blocks);
-        for (int i = 0; i < bound; i += F.length()) {
-            FloatVector s = FloatVector.fromArray(F, sums, i);
-            a0 = FloatVector.fromArray(F, d, i).fma(s, a0);
-            a1 = FloatVector.fromArray(F, d, blocks + i).fma(s, a1);
-            a2 = FloatVector.fromArray(F, d, 2 * blocks + i).fma(s, a2);
-            a3 = FloatVector.fromArray(F, d, 3 * blocks + i).fma(s, a3);
-        }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, F.length());
-        a2.intoArray(lanes, 2 * F.length());
-        a3.intoArray(lanes, 3 * F.length());
-        for (int r = 0; r < 4; r++) {
-            float s = Lanes.sum(lanes, r * F.length());
-            for (int i = bound; i < blocks; i++) {
-                s += d[r * blocks + i] * sums[i];
-            }
-            out[r] = s;
-        }
-    }
-
     /** {@code Σ_i d[at + i]·sums[i]} over {@code blocks}, in a fixed order (vector lanes, then the tail). */
     static float offset(float[] d, int at, float[] sums, int blocks, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
@@ -327,17 +311,5 @@ final class MatvecKernels {
             s += d[at + i] * sums[i];
         }
         return s;
-    }
-
-    /**
-     * The fp16 block scales (first field of Q4_0 and Q8_0 blocks) of the 4 rows at {@code rows[0..3]}
-     * to {@code d[r·blocks + i]}: for a pool chunk's first tile, before any loop reads them ahead.
-     */
-    static void scales(MemorySegment w, long[] rows, int blocks, int blockBytes, float[] d) {
-        for (int r = 0; r < 4; r++) {
-            for (int i = 0; i < blocks; i++) {
-                d[r * blocks + i] = LittleEndian.f16(w, rows[r] + (long) i * blockBytes);
-            }
-        }
     }
 }

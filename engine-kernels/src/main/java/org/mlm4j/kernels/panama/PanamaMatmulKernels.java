@@ -25,7 +25,9 @@ import org.mlm4j.tensor.Tensor;
  *
  * <ul>
  *   <li>Decode (batch 1) of Q4_0 / Q8_0 / Q4_K / Q6_K: {@link MatvecKernels}, straight from the
- *       blocks, tiles of 4 rows taken 2 at a time (Q6_K row by row). Of F16: each 4-row tile is converted to floats
+ *       blocks, tiles of 4 rows taken 2 at a time (Q6_K row by row), each pair's cache lines read
+ *       in one burst before it is multiplied ({@link LinesAhead}: from memory, the loops alone keep
+ *       too few lines in flight). Of F16: each 4-row tile is converted to floats
  *       and multiplied ({@link MatmulTiles#tile4x1}) before the next is read, so weight reads and
  *       FMAs interleave (a whole-chunk panel converts, then multiplies). Converting in registers
  *       ({@link F16Vectors}, ~10 vector operations per vector) measured ~35 % slower than the
@@ -44,8 +46,7 @@ import org.mlm4j.tensor.Tensor;
 final class PanamaMatmulKernels implements MatmulKernels {
     /**
      * Weight bytes per pool chunk of a decode matvec ({@link Parallel#grain} still gives every thread
-     * several). Large, because each chunk's first tile reads its block scales in a pass that waits on
-     * memory (later tiles read them one tile ahead): at 128 KiB that pass was ~3 % of a decode step.
+     * several): large enough that the pool's hand-offs cost nothing measurable.
      */
     private static final long CHUNK_BYTES = 512 << 10;
     private static final int TILE_ROWS = 4;
@@ -136,22 +137,17 @@ final class PanamaMatmulKernels implements MatmulKernels {
         long rowBytes = w.rowBytes();
         int blocks = cols / 32;
         GgmlType type = w.type();
-        boolean q4 = type == GgmlType.Q4_0;
-        float[] blockSums = q4 ? blockSums(xs, xo, cols) : null;
+        float[] q4Offsets = type == GgmlType.Q4_0 ? MatvecKernels.q4_0Offsets(xs, xo, cols) : null;
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
             float[] out = s.out;
             float[] lanes = s.lanes;
-            float[] scales = s.mins(TILE_ROWS * blocks);
-            short[] next = s.raw(TILE_ROWS * blocks);
             long[] tileRows = s.tileRows;
-            float[] q4Offsets = s.q4Offsets;
-            if (type != GgmlType.F16) {
-                tileOffsets(r0, r0, r1, rowBytes, tileRows);
-                MatvecKernels.scales(data, tileRows, blocks, (int) type.typeSize, scales);
-            }
+            LinesAhead ahead = s.ahead;
+            long end = r1 * rowBytes;
+            ahead.start(r0 * rowBytes);
             for (int r = r0; r < r1; r += TILE_ROWS) {
-                tileOffsets(r, r + TILE_ROWS, r1, rowBytes, tileRows);
+                tileOffsets(r, r1, rowBytes, tileRows);
                 if (type == GgmlType.F16) {
                     // fp16 → float by the plain loop C2 compiles to vcvtph2ps, 4 rows at a time into
                     // a panel that stays in L1/L2, multiplied before the next rows are read
@@ -161,18 +157,14 @@ final class PanamaMatmulKernels implements MatmulKernels {
                     }
                     MatmulTiles.tile4x1(panel, 0, cols, xs, xo, out, lanes);
                 } else {
-                    if (q4) {
-                        MatvecKernels.q4_0Rows2(data, tileRows, 0, blocks, xs, xo, out, lanes, scales, next);
-                        MatvecKernels.q4_0Rows2(data, tileRows, 2, blocks, xs, xo, out, lanes, scales, next);
-                        MatvecKernels.offsets4(scales, blockSums, blocks, lanes, q4Offsets);
-                        for (int t = 0; t < TILE_ROWS; t++) {
-                            out[t] -= 8 * q4Offsets[t];
+                    for (int pair = 0; pair < TILE_ROWS; pair += 2) {
+                        ahead.upTo(data, Math.min(end, (r + pair + 2) * rowBytes));
+                        if (q4Offsets != null) {
+                            MatvecKernels.q4_0Rows2(data, tileRows, pair, blocks, xs, xo, q4Offsets, out, lanes);
+                        } else {
+                            MatvecKernels.q8_0Rows2(data, tileRows, pair, blocks, xs, xo, out, lanes);
                         }
-                    } else {
-                        MatvecKernels.q8_0Rows2(data, tileRows, 0, blocks, xs, xo, out, lanes, scales, next);
-                        MatvecKernels.q8_0Rows2(data, tileRows, 2, blocks, xs, xo, out, lanes, scales, next);
                     }
-                    toFloats(next, scales, TILE_ROWS * blocks);
                 }
                 int n = Math.min(TILE_ROWS, r1 - r);
                 System.arraycopy(out, 0, y, yOffset + r, n);
@@ -212,7 +204,9 @@ final class PanamaMatmulKernels implements MatmulKernels {
             float[] mins = s.acc(2 * 8 * blocks);
             long[] headers = s.headers(4 * blocks);
             MatvecKernels.headers(data, r0 * rowBytes, Math.min(r0 + 1, r1 - 1) * rowBytes, blocks, headers);
+            s.ahead.start(r0 * rowBytes);
             for (int r = r0; r < r1; r += 2) {
+                s.ahead.upTo(data, Math.min(r + 2, r1) * rowBytes);
                 MatvecKernels.subBlockScales(headers, 0, blocks, scales, mins);
                 MatvecKernels.subBlockScales(headers, 1, blocks, scales, mins);
                 // this pair's rows, then the next pair's, whose headers the kernel reads ahead
@@ -226,33 +220,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
     }
 
     /**
-     * Byte offsets of the 4 rows of the tile at {@code r} and of the one at {@code following} into
-     * {@code offsets[0..7]}; rows past {@code end - 1} repeat the last row (their results are dropped).
+     * Byte offsets of the 4 rows of the tile at {@code r} into {@code offsets[0..3]}; rows past
+     * {@code end - 1} repeat the last row (their results are dropped).
      */
-    private static void tileOffsets(int r, int following, int end, long rowBytes, long[] offsets) {
+    private static void tileOffsets(int r, int end, long rowBytes, long[] offsets) {
         for (int t = 0; t < TILE_ROWS; t++) {
             offsets[t] = Math.min(r + t, end - 1) * rowBytes;
-            offsets[TILE_ROWS + t] = Math.min(following + t, end - 1) * rowBytes;
         }
-    }
-
-    /** fp16 bits to floats: a loop C2 turns into vector conversions. */
-    private static void toFloats(short[] halves, float[] floats, int n) {
-        for (int i = 0; i < n; i++) {
-            floats[i] = Float.float16ToFloat(halves[i]);
-        }
-    }
-
-    private static float[] blockSums(float[] xs, int xo, int cols) {
-        float[] sums = new float[cols / 32];
-        for (int i = 0; i < sums.length; i++) {
-            float s = 0;
-            for (int k = 0; k < 32; k++) {
-                s += xs[xo + 32 * i + k];
-            }
-            sums[i] = s;
-        }
-        return sums;
     }
 
     /**
@@ -513,14 +487,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
         final float[] out = new float[TILE_ROWS * TILE_ROWS];
         /** Offset terms of a tile's outputs (zeros for types without offsets). */
         final float[] offsets = new float[TILE_ROWS * TILE_ROWS];
-        final long[] tileRows = new long[2 * TILE_ROWS];
-        final float[] q4Offsets = new float[TILE_ROWS];
+        final long[] tileRows = new long[TILE_ROWS];
         final float[] lanes = new float[Lanes.scratch(TILE_ROWS * TILE_ROWS)];
         final QuantBlock block = new QuantBlock();
+        final LinesAhead ahead = new LinesAhead();
         final int[] rowStarts = new int[VectorConstants.F.length()];
         private float[] panel = new float[0];
         private float[] mins = new float[0];
-        private short[] raw = new short[0];
         private long[] headers = new long[0];
         private float[] acc = new float[0];
         /** Transposed weight tiles for the outer-product tiles, 64-byte aligned (vector loads split no cache line). */
@@ -561,10 +534,6 @@ final class PanamaMatmulKernels implements MatmulKernels {
 
         long[] headers(int n) {
             return headers = headers.length >= n ? headers : new long[n];
-        }
-
-        short[] raw(int n) {
-            return raw = raw.length >= n ? raw : new short[n];
         }
 
         /** {@code a} when it holds {@code n} floats, else a new array that does. */
