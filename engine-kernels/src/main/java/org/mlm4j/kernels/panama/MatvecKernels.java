@@ -4,6 +4,7 @@ import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
 import static org.mlm4j.kernels.panama.VectorConstants.B_TO_I;
 import static org.mlm4j.kernels.panama.VectorConstants.B_TO_I_PARTS;
@@ -15,6 +16,8 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.LittleEndian;
 
@@ -151,20 +154,18 @@ final class MatvecKernels {
 
     /**
      * Two rows of Q4_K at byte offsets {@code o0}, {@code o1}: {@code out[at + r] = Σ_blocks Σ_j
-     * d·sc_j·Σ q·x − dmin·m_j·groupSums[j]}, with x from {@code x[xo]} and {@code groupSums} the sums
-     * of x over each 32-element sub-block as ggml forms them (from the Q8_K {@code bsums}), and
-     * {@code scales} / {@code mins} the rows' unpacked {@code d·sc_j} / {@code −dmin·m_j}
-     * ({@link #subBlockScales}, row r from {@code r·8·blocks}). The nibbles go through the same float
-     * path as Q4_0's: sub-blocks 2j and 2j+1 are the low and high nibbles of the same 32 bytes.
+     * d·sc_j·Σ q·x + offset_r}, with x from {@code x[xo]}, {@code d·sc_j} from the rows' unpacked
+     * {@code factors} ({@link #subBlockFactors}, row r from {@code r·16·blocks}) and
+     * {@code offset_r = Σ −dmin·m_j·groupSums[j]} as it returns it. The nibbles go through the same
+     * float path as Q4_0's: sub-blocks 2j and 2j+1 are the low and high nibbles of the same 32 bytes.
      * The unpacking stays out of this method (inlined here, its segment reads pushed C2 past its node
      * budget: 0.8 vs 4.3 GB/s); the loop only copies the next pair's raw block headers (rows
-     * {@code n0}, {@code n1}) to {@code next}, as {@link #headers} lays them out, which touches that
-     * pair's cache lines while this one computes.
+     * {@code n0}, {@code n1}) to {@code next}, as {@link #headers} lays them out.
      */
     static void q4_KRows2(MemorySegment w, long o0, long o1, long n0, long n1, int blocks, float[] x, int xo,
-                          float[] groupSums, float[] out, int at, float[] lanes, float[] scales, float[] mins,
+                          float[] factors, float offset0, float offset1, float[] out, int at, float[] lanes,
                           long[] next) {
-        int groups = 8 * blocks;
+        int row1 = 16 * blocks;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         // pair j of block i: the 32 bytes holding sub-blocks 2j (low nibbles) and 2j+1 (high)
         for (int pair = 0; pair < 4 * blocks; pair++) {
@@ -186,18 +187,19 @@ final class MatvecKernels {
                     hi1 = ((FloatVector) v1.lanewise(LSHR, 4).convert(I2F, 0)).fma(xh, hi1);
                 }
             }
-            acc0 = lo0.fma(FloatVector.broadcast(F, scales[2 * pair]), acc0);
-            acc0 = hi0.fma(FloatVector.broadcast(F, scales[2 * pair + 1]), acc0);
-            acc1 = lo1.fma(FloatVector.broadcast(F, scales[groups + 2 * pair]), acc1);
-            acc1 = hi1.fma(FloatVector.broadcast(F, scales[groups + 2 * pair + 1]), acc1);
+            int f = 16 * (pair >> 2) + 2 * (pair & 3);
+            acc0 = lo0.fma(FloatVector.broadcast(F, factors[f]), acc0);
+            acc0 = hi0.fma(FloatVector.broadcast(F, factors[f + 1]), acc0);
+            acc1 = lo1.fma(FloatVector.broadcast(F, factors[row1 + f]), acc1);
+            acc1 = hi1.fma(FloatVector.broadcast(F, factors[row1 + f + 1]), acc1);
             // the next pair's block headers (d, dmin, scales: the first 16 bytes), one long a pass
             long header = (long) (pair >> 2) * Blocks.Q4_K.BYTES + 8 * (pair & 1);
             next[pair] = w.get(LittleEndian.LONG, ((pair & 2) == 0 ? n0 : n1) + header);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());
-        out[at] = Lanes.sum(lanes, 0) + offset(mins, 0, groupSums, groups, lanes);
-        out[at + 1] = Lanes.sum(lanes, F.length()) + offset(mins, groups, groupSums, groups, lanes);
+        out[at] = Lanes.sum(lanes, 0) + offset0;
+        out[at + 1] = Lanes.sum(lanes, F.length()) + offset1;
     }
 
     /**
@@ -216,28 +218,60 @@ final class MatvecKernels {
     }
 
     /**
-     * Row r's (0 or 1) {@code d·sc_j} and {@code −dmin·m_j} per sub-block from its block
-     * {@link #headers}, to {@code scales[r·8·blocks..]} and {@code mins[r·8·blocks..]}. With the packed
-     * bytes 4-7, 8-11, 12-15 of a header as ints {@code a, b, c}, as {@link Blocks.Q4_K#scale} /
-     * {@link Blocks.Q4_K#min} read them byte by byte: sub-block t < 4 has scale {@code a[t] & 63} and
-     * min {@code b[t] & 63}; sub-block 4 + t has scale {@code c[t] & 15 | (a[t] >> 6) << 4} and min
-     * {@code c[t] >> 4 | (b[t] >> 6) << 4}.
+     * Row r's (0 or 1) sub-block factors from its block {@link #headers}: for block i,
+     * {@code factors[r·16·blocks + 16i + j] = d·sc_j} and {@code [... + 8 + j] = −dmin·m_j}
+     * (j &lt; 8); returns the row's offset {@code Σ −dmin·m_j·groupSums[j]}, with the group sums laid
+     * out as {@link #q4_KMinSums} gives them.
+     *
+     * <p>With the packed bytes 4-7, 8-11, 12-15 of a header as ints {@code a, b, c}, sub-block
+     * t &lt; 4 has scale {@code a[t] & 63} and min {@code b[t] & 63}; sub-block 4 + t has scale
+     * {@code c[t] & 15 | (a[t] >> 6) << 4} and min {@code c[t] >> 4 | (b[t] >> 6) << 4}
+     * ({@link Blocks.Q4_K#scale}, {@link Blocks.Q4_K#min}): computed for the four bytes of an int at
+     * once, as ggml's AVX2 path does (its {@code kmask1..3}), then the 8 scales and 8 mins widened to
+     * floats as one vector of 16 bytes. Byte by byte in scalar code this unpacking took as long as
+     * the kernel on an MobileLLaMA-1.4B Q4_K_M decode (bench/README.md, fourth session).
      */
-    static void subBlockScales(long[] headers, int r, int blocks, float[] scales, float[] mins) {
+    static float subBlockFactors(long[] headers, int r, int blocks, float[] minSums, float[] factors,
+                                 float[] lanes) {
+        FloatVector offset = FloatVector.zero(F);
         for (int i = 0; i < blocks; i++) {
             long lo = headers[2 * (2 * i + r)], hi = headers[2 * (2 * i + r) + 1];
-            float d = Float.float16ToFloat((short) lo);
-            float dmin = Float.float16ToFloat((short) (lo >>> 16));
             int a = (int) (lo >>> 32), b = (int) hi, c = (int) (hi >>> 32);
-            int to = r * 8 * blocks + 8 * i;
-            for (int t = 0; t < 4; t++) {
-                int at8 = a >>> 8 * t & 0xFF, bt8 = b >>> 8 * t & 0xFF, ct8 = c >>> 8 * t & 0xFF;
-                scales[to + t] = d * (at8 & 63);
-                mins[to + t] = -dmin * (bt8 & 63);
-                scales[to + 4 + t] = d * (ct8 & 15 | (at8 >>> 6) << 4);
-                mins[to + 4 + t] = -dmin * (ct8 >>> 4 | (bt8 >>> 6) << 4);
+            int scalesLow = a & 0x3F3F3F3F;
+            int scalesHigh = c & 0x0F0F0F0F | (a >>> 6 & 0x03030303) << 4;
+            int minsLow = b & 0x3F3F3F3F;
+            int minsHigh = c >>> 4 & 0x0F0F0F0F | (b >>> 6 & 0x03030303) << 4;
+            ByteVector packed = LongVector.zero(LongVector.SPECIES_128)
+                    .withLane(0, Integer.toUnsignedLong(scalesLow) | (long) scalesHigh << 32)
+                    .withLane(1, Integer.toUnsignedLong(minsLow) | (long) minsHigh << 32)
+                    .reinterpretAsBytes();
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat((short) lo));
+            FloatVector dmin = FloatVector.broadcast(F, -Float.float16ToFloat((short) (lo >>> 16)));
+            for (int p = 0; p < 16 / L; p++) {
+                int at = 16 * i + p * L;
+                VectorMask<Float> minLanes = FloatVector.fromArray(F, MIN_LANES, p * L).compare(NE, 0);
+                FloatVector v = ((FloatVector) packed.convertShape(B2F, F, p)).mul(d.blend(dmin, minLanes));
+                v.intoArray(factors, r * 16 * blocks + at);
+                offset = v.fma(FloatVector.fromArray(F, minSums, at), offset);
             }
         }
+        offset.intoArray(lanes, 0);
+        return Lanes.sum(lanes, 0);
+    }
+
+    /** Of the 16 floats {@link #subBlockFactors} writes per block, 1 where a min is, 0 where a scale. */
+    private static final float[] MIN_LANES = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+
+    /**
+     * The activation's sums per 32-element sub-block ({@code groupSums}) as {@link #subBlockFactors}
+     * meets them: 16 floats per block, zeros beside the scales, the 8 sums beside the mins.
+     */
+    static float[] q4_KMinSums(float[] groupSums, int blocks) {
+        float[] sums = new float[16 * blocks];
+        for (int i = 0; i < blocks; i++) {
+            System.arraycopy(groupSums, 8 * i, sums, 16 * i + 8, 8);
+        }
+        return sums;
     }
 
     /**
@@ -291,9 +325,12 @@ final class MatvecKernels {
     static void groupScales(MemorySegment w, long row, int blocks, float[] scales) {
         for (int i = 0; i < blocks; i++) {
             long o = row + (long) i * Blocks.Q6_K.BYTES;
-            float d = LittleEndian.f16(w, o + Blocks.Q6_K.D);
-            for (int g = 0; g < 16; g++) {
-                scales[16 * i + g] = d * LittleEndian.i8(w, o + Blocks.Q6_K.SCALES + g);
+            FloatVector d = FloatVector.broadcast(F, LittleEndian.f16(w, o + Blocks.Q6_K.D));
+            for (int g = 0; g < 16; g += BL) {
+                ByteVector sc = ByteVector.fromMemorySegment(B_TO_I, w, o + Blocks.Q6_K.SCALES + g, LE);
+                for (int p = 0; p < B_TO_I_PARTS; p++) {
+                    ((FloatVector) sc.convertShape(B2F, F, p)).mul(d).intoArray(scales, 16 * i + g + p * L);
+                }
             }
         }
     }

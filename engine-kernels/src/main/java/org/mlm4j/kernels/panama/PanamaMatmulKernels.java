@@ -197,11 +197,11 @@ final class PanamaMatmulKernels implements MatmulKernels {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int blocks = cols / Blocks.QK_K;
+        float[] minSums = MatvecKernels.q4_KMinSums(groupSums, blocks);
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
             float[] out = s.out;
-            float[] scales = s.mins(2 * 8 * blocks);
-            float[] mins = s.acc(2 * 8 * blocks);
+            float[] factors = s.mins(2 * 16 * blocks);
             long[] headers = s.headers(4 * blocks);
             MatvecKernels.headers(data, r0 * rowBytes, Math.min(r0 + 1, r1 - 1) * rowBytes, blocks, headers);
             s.ahead.start(r0 * rowBytes);
@@ -209,13 +209,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 // this pair's lines and the next pair's, whose headers the kernel reads (measured
                 // against this pair's alone: 4.8 vs 3.8-4.2 GB/s from memory, bench/README.md)
                 s.ahead.upTo(data, Math.min(r + 4, r1) * rowBytes);
-                MatvecKernels.subBlockScales(headers, 0, blocks, scales, mins);
-                MatvecKernels.subBlockScales(headers, 1, blocks, scales, mins);
+                float offset0 = MatvecKernels.subBlockFactors(headers, 0, blocks, minSums, factors, s.lanes);
+                float offset1 = MatvecKernels.subBlockFactors(headers, 1, blocks, minSums, factors, s.lanes);
                 // this pair's rows, then the next pair's, whose headers the kernel reads ahead
                 long o0 = r * rowBytes, o1 = Math.min(r + 1, r1 - 1) * rowBytes;
                 long n0 = Math.min(r + 2, r1 - 1) * rowBytes, n1 = Math.min(r + 3, r1 - 1) * rowBytes;
-                MatvecKernels.q4_KRows2(data, o0, o1, n0, n1, blocks, xs, xo, groupSums, out, 0, s.lanes, scales, mins,
-                        headers);
+                MatvecKernels.q4_KRows2(data, o0, o1, n0, n1, blocks, xs, xo, factors, offset0, offset1, out, 0,
+                        s.lanes, headers);
                 System.arraycopy(out, 0, y, yOffset + r, Math.min(2, r1 - r));
             }
         });
