@@ -40,4 +40,18 @@ public interface MatmulKernels {
      * the decode kernels are measured against ({@code mlm4j bench kernels}).
      */
     long streamRead(MemorySegment data, long from, long to);
+
+    /** Independent accumulators of {@link #fmaChains}: enough to cover an FMA unit's latency × throughput. */
+    int FMA_CHAINS = 12;
+
+    /**
+     * The probe of the arithmetic peak the batched kernels are measured against
+     * ({@code mlm4j bench kernels}): {@link #FMA_CHAINS} accumulators, each {@code steps} times
+     * {@code acc = acc·multiplier + addend} with the widest FMA these kernels use, starting from
+     * {@code addend}; returns the sum of all their lanes.
+     */
+    float fmaChains(float multiplier, float addend, long steps);
+
+    /** Floating-point operations one step of {@link #fmaChains} performs (2 per FMA lane). */
+    int fmaChainsFlopsPerStep();
 }

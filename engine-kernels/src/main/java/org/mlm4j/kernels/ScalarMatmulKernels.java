@@ -63,6 +63,27 @@ final class ScalarMatmulKernels implements MatmulKernels {
         return a + b + c + d;
     }
 
+    @Override
+    public float fmaChains(float multiplier, float addend, long steps) {
+        float[] acc = new float[FMA_CHAINS];
+        java.util.Arrays.fill(acc, addend);
+        for (long i = 0; i < steps; i++) {
+            for (int c = 0; c < FMA_CHAINS; c++) {
+                acc[c] = Math.fma(acc[c], multiplier, addend);
+            }
+        }
+        float sum = 0;
+        for (float a : acc) {
+            sum += a;
+        }
+        return sum;
+    }
+
+    @Override
+    public int fmaChainsFlopsPerStep() {
+        return 2 * FMA_CHAINS;
+    }
+
     /** Row {@code row} of weights (at byte {@code offset}) · activation row {@code b}. */
     static float dot(GgmlType type, MemorySegment w, long offset, Activations a, int b, QuantBlock block) {
         return switch (type) {

@@ -179,6 +179,17 @@ class MatmulKernelsTest {
     }
 
     @Test
+    void fmaChainsPerformTheOperationsTheyCount() {
+        for (MatmulKernels k : List.of(KernelProvider.scalar().matmul(), KernelProvider.get().matmul())) {
+            float accumulators = (float) k.fmaChainsFlopsPerStep() / 2;
+            assertThat(accumulators).isEqualTo(MatmulKernels.FMA_CHAINS * (accumulators / MatmulKernels.FMA_CHAINS));
+            // acc = acc·1 + 1 counts the steps; acc = acc·0.5 + 1 settles at 2
+            assertThat(k.fmaChains(1f, 1f, 1000)).isEqualTo(accumulators * 1001);
+            assertThat(k.fmaChains(0.5f, 1f, 100)).isEqualTo(accumulators * 2);
+        }
+    }
+
+    @Test
     void rejectsShortArraysAndTypesWithoutKernels() {
         Tensor w = SyntheticWeights.gaussian(GgmlType.Q4_0, 4, 64, 9, 4);
         MatmulKernels k = KernelProvider.get().matmul();

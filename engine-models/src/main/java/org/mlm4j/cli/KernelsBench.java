@@ -48,7 +48,8 @@ final class KernelsBench implements Command {
                 per call (best and median: on a shared machine the best call is the one that ran
                 alone), GFLOP/s and GB/s of weights read of the best call, and that as a share of
                 the streaming read bandwidth measured first (a sum over a 1 GiB buffer, far beyond
-                the caches).
+                the caches), and GFLOP/s as a share (%pk) of the FMA peak measured next (independent
+                FMA chains of the kernels' own width on every thread).
                 Decode cases marked "sweep" cycle through 1 GiB of distinct matrices, so their
                 weights come from memory, as in a real decode step.
 
@@ -76,22 +77,27 @@ final class KernelsBench implements Command {
         Parallel.configure(threads);
         String simd = KernelProvider.get().name();
         double bandwidth = streamingReadGBs(quick ? 3 : 8);
+        double peak = fmaPeakGflops();
         List<Map<String, Object>> results = new ArrayList<>();
         if (!json) {
             out.printf(Locale.ROOT, "streaming read bandwidth: %.1f GB/s (%d threads, best 64 MiB slab per thread of a %d MiB buffer)%n",
                     bandwidth, threads, STREAM_BYTES >> 20);
-            out.printf(Locale.ROOT, "%-11s %-5s %-12s %5s %3s %9s %9s %8s %7s %5s%n",
-                    "kernel", "type", "rows x cols", "batch", "thr", "best ms", "median", "GFLOP/s", "GB/s", "%bw");
+            out.printf(Locale.ROOT, "FMA peak: %.1f GFLOP/s (%d threads, %d independent chains of %s FMAs each)%n",
+                    peak, threads, MatmulKernels.FMA_CHAINS, simd);
+            out.printf(Locale.ROOT, "%-11s %-5s %-12s %5s %3s %9s %9s %8s %5s %7s %5s%n",
+                    "kernel", "type", "rows x cols", "batch", "thr", "best ms", "median", "GFLOP/s", "%pk", "GB/s", "%bw");
         }
         for (Case c : cases(quick, simd)) {
             Map<String, Object> r = measure(c, threads, quick ? 1.5 : 3.0, quick ? 0.8 : 2.0);
             double gbs = (double) r.get("gb_per_s");
+            double gflops = (double) r.get("gflop_per_s");
             r.put("bandwidth_fraction", gbs / bandwidth);
+            r.put("peak_fraction", gflops / peak);
             results.add(r);
             if (!json) {
-                out.printf(Locale.ROOT, "%-11s %-5s %-12s %5d %3d %9.3f %9.3f %8.1f %7.2f %4.0f%%%s%n",
+                out.printf(Locale.ROOT, "%-11s %-5s %-12s %5d %3d %9.3f %9.3f %8.1f %4.0f%% %7.2f %4.0f%%%s%n",
                         c.kernel, c.type.ggmlName(), c.rows + "x" + c.cols, c.batch, threads,
-                        (double) r.get("ms"), (double) r.get("median_ms"), (double) r.get("gflop_per_s"), gbs,
+                        (double) r.get("ms"), (double) r.get("median_ms"), gflops, 100 * gflops / peak, gbs,
                         100 * gbs / bandwidth,
                         c.sweep ? "  sweep" : "");
                 out.flush();
@@ -101,6 +107,7 @@ final class KernelsBench implements Command {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("threads", threads);
             doc.put("streaming_read_gb_per_s", bandwidth);
+            doc.put("fma_peak_gflop_per_s", peak);
             doc.put("cases", results);
             out.print(Json.write(doc));
         }
@@ -196,6 +203,32 @@ final class KernelsBench implements Command {
         r.put("gflop_per_s", flops / secondsPerCall / 1e9);
         r.put("gb_per_s", matrixBytes / secondsPerCall / 1e9);
         return r;
+    }
+
+    /**
+     * GFLOP/s of {@link MatmulKernels#fmaChains} on every pool thread at once (independent FMAs
+     * only: the arithmetic ceiling of the batched kernels); the best of five runs of ~0.2 s.
+     */
+    private static double fmaPeakGflops() {
+        MatmulKernels kernels = KernelProvider.get().matmul();
+        LongAdder sink = new LongAdder(); // the sums are kept, so the FMAs cannot be optimized away
+        for (int warm = 0; warm < 200; warm++) {
+            sink.add((long) kernels.fmaChains(1f, 1f, 10_000));
+        }
+        int threads = Parallel.threads();
+        long steps = 20_000_000L / kernels.fmaChainsFlopsPerStep() * 24;
+        double best = 0;
+        for (int run = 0; run < 5; run++) {
+            long start = System.nanoTime();
+            Parallel.forRange(threads, 1, (t0, t1) -> {
+                for (int t = t0; t < t1; t++) {
+                    sink.add((long) kernels.fmaChains(0.5f, 1f, steps));
+                }
+            });
+            double seconds = (System.nanoTime() - start) / 1e9;
+            best = Math.max(best, (double) threads * steps * kernels.fmaChainsFlopsPerStep() / seconds / 1e9);
+        }
+        return best;
     }
 
     /**

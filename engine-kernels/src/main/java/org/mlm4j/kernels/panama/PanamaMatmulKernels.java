@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -130,6 +131,34 @@ final class PanamaMatmulKernels implements MatmulKernels {
             d = d.add(LongVector.fromMemorySegment(species, data, i + 3L * species.vectorByteSize(), ByteOrder.LITTLE_ENDIAN));
         }
         return a.add(b).add(c).add(d).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public float fmaChains(float multiplier, float addend, long steps) {
+        FloatVector m = FloatVector.broadcast(VectorConstants.F, multiplier);
+        FloatVector c = FloatVector.broadcast(VectorConstants.F, addend);
+        FloatVector a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c, a8 = c, a9 = c, a10 = c, a11 = c;
+        for (long i = 0; i < steps; i++) {
+            a0 = a0.fma(m, c);
+            a1 = a1.fma(m, c);
+            a2 = a2.fma(m, c);
+            a3 = a3.fma(m, c);
+            a4 = a4.fma(m, c);
+            a5 = a5.fma(m, c);
+            a6 = a6.fma(m, c);
+            a7 = a7.fma(m, c);
+            a8 = a8.fma(m, c);
+            a9 = a9.fma(m, c);
+            a10 = a10.fma(m, c);
+            a11 = a11.fma(m, c);
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public int fmaChainsFlopsPerStep() {
+        return 2 * FMA_CHAINS * VectorConstants.F.length();
     }
 
     private static void matvec(Tensor w, float[] xs, int xo, float[] y, int yOffset, int rows, int cols, int grain) {
