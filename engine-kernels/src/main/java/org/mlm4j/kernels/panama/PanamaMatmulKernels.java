@@ -137,6 +137,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
     public float fmaChains(float multiplier, float addend, long steps) {
         FloatVector m = FloatVector.broadcast(VectorConstants.F, multiplier);
         FloatVector c = FloatVector.broadcast(VectorConstants.F, addend);
+        // FMA_CHAINS accumulators spelled out: vectors kept in an array would be boxed
         FloatVector a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c, a8 = c, a9 = c, a10 = c, a11 = c;
         for (long i = 0; i < steps; i++) {
             a0 = a0.fma(m, c);
