@@ -162,7 +162,7 @@ class MatmulKernelsTest {
      * whole cache lines ahead of their rows, give the same results for weights at any offset.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K", "F16"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "F16"})
     void decodeReadsWeightsAtAnyAlignment(GgmlType type) {
         Tensor aligned = SyntheticWeights.gaussian(type, 13, 512, 12, 13);
         float[] x = SyntheticWeights.activations(1, 512, 13);

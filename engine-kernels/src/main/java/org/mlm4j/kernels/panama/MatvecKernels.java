@@ -211,14 +211,71 @@ final class MatvecKernels {
     }
 
     /**
-     * The first 16 bytes (d, dmin, the 12 packed scales) of each Q4_K block of the rows {@code r0},
-     * {@code r1} as two little-endian longs: {@code headers[2·(2i + r)]} and {@code [2·(2i + r) + 1]}
+     * As {@link #q4_KRows2} for two rows of Q5_K (the same block header, so the same
+     * {@code factors}, offsets and {@code next}): each quant has a fifth bit, bit {@code s} of
+     * {@code qh[l]} for value l of sub-block s, added as 16 before the conversion.
+     */
+    static void q5_KRows2(MemorySegment w, long o0, long o1, long n0, long n1, int blocks, float[] x, int xo,
+                          float[] factors, float offset0, float offset1, float[] out, int at, float[] lanes,
+                          long[] next) {
+        int row1 = 16 * blocks;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        // pair j of block i: sub-blocks 2j (low nibbles, bit 2j of qh) and 2j+1 (high, bit 2j+1)
+        for (int pair = 0; pair < 4 * blocks; pair++) {
+            long block = (long) (pair >> 2) * Blocks.Q5_K.BYTES;
+            long q = block + Blocks.Q5_K.QS + 32 * (pair & 3);
+            long h = block + Blocks.Q5_K.QH;
+            int lowBit = 2 * (pair & 3);
+            int e0 = xo + 64 * pair;
+            FloatVector lo0 = FloatVector.zero(F), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+            for (int g = 0; g < 32; g += 16) {
+                ByteVector b0 = ByteVector.fromMemorySegment(Q4_K_LOAD, w, o0 + q + g, LE);
+                ByteVector b1 = ByteVector.fromMemorySegment(Q4_K_LOAD, w, o1 + q + g, LE);
+                ByteVector c0 = ByteVector.fromMemorySegment(Q4_K_LOAD, w, o0 + h + g, LE);
+                ByteVector c1 = ByteVector.fromMemorySegment(Q4_K_LOAD, w, o1 + h + g, LE);
+                for (int p = 0; p < 16 / L; p++) {
+                    int e = e0 + g + p * L;
+                    FloatVector xl = FloatVector.fromArray(F, x, e);
+                    FloatVector xh = FloatVector.fromArray(F, x, e + 32);
+                    IntVector v0 = (IntVector) b0.convertShape(ZERO_EXTEND_B2I, I, p);
+                    IntVector v1 = (IntVector) b1.convertShape(ZERO_EXTEND_B2I, I, p);
+                    // qh shifted so that bit 2j lands on 16 after a further shift by 2j, bit 2j+1 by 2j+1
+                    IntVector u0 = ((IntVector) c0.convertShape(ZERO_EXTEND_B2I, I, p)).lanewise(LSHL, 4);
+                    IntVector u1 = ((IntVector) c1.convertShape(ZERO_EXTEND_B2I, I, p)).lanewise(LSHL, 4);
+                    lo0 = ((FloatVector) v0.and(0xF).or(u0.lanewise(LSHR, lowBit).and(0x10)).convert(I2F, 0))
+                            .fma(xl, lo0);
+                    lo1 = ((FloatVector) v1.and(0xF).or(u1.lanewise(LSHR, lowBit).and(0x10)).convert(I2F, 0))
+                            .fma(xl, lo1);
+                    hi0 = ((FloatVector) v0.lanewise(LSHR, 4).or(u0.lanewise(LSHR, lowBit + 1).and(0x10))
+                            .convert(I2F, 0)).fma(xh, hi0);
+                    hi1 = ((FloatVector) v1.lanewise(LSHR, 4).or(u1.lanewise(LSHR, lowBit + 1).and(0x10))
+                            .convert(I2F, 0)).fma(xh, hi1);
+                }
+            }
+            int f = 16 * (pair >> 2) + lowBit;
+            acc0 = lo0.fma(FloatVector.broadcast(F, factors[f]), acc0);
+            acc0 = hi0.fma(FloatVector.broadcast(F, factors[f + 1]), acc0);
+            acc1 = lo1.fma(FloatVector.broadcast(F, factors[row1 + f]), acc1);
+            acc1 = hi1.fma(FloatVector.broadcast(F, factors[row1 + f + 1]), acc1);
+            // the next pair's block headers (d, dmin, scales: the first 16 bytes), one long a pass
+            long header = (long) (pair >> 2) * Blocks.Q5_K.BYTES + 8 * (pair & 1);
+            next[pair] = w.get(LittleEndian.LONG, ((pair & 2) == 0 ? n0 : n1) + header);
+        }
+        acc0.intoArray(lanes, 0);
+        acc1.intoArray(lanes, F.length());
+        out[at] = Lanes.sum(lanes, 0) + offset0;
+        out[at + 1] = Lanes.sum(lanes, F.length()) + offset1;
+    }
+
+    /**
+     * The first 16 bytes (d, dmin, the 12 packed scales) of each Q4_K or Q5_K block
+     * ({@code blockBytes} long) of the rows {@code r0}, {@code r1} as two little-endian longs: {@code headers[2·(2i + r)]} and {@code [2·(2i + r) + 1]}
      * for block i of row r, the layout {@link #q4_KRows2} writes ahead.
      */
-    static void headers(MemorySegment w, long r0, long r1, int blocks, long[] headers) {
+    static void headers(MemorySegment w, long r0, long r1, int blocks, int blockBytes, long[] headers) {
         for (int i = 0; i < blocks; i++) {
             for (int r = 0; r < 2; r++) {
-                long o = (r == 0 ? r0 : r1) + (long) i * Blocks.Q4_K.BYTES;
+                long o = (r == 0 ? r0 : r1) + (long) i * blockBytes;
                 headers[2 * (2 * i + r)] = w.get(LittleEndian.LONG, o);
                 headers[2 * (2 * i + r) + 1] = w.get(LittleEndian.LONG, o + 8);
             }

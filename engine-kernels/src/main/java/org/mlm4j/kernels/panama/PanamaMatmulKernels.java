@@ -104,8 +104,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
         if (batch == 1 && type == GgmlType.Q6_K) {
             q6_KMatvec(w, xs, xo, groupSums(a, xs, xo, 16), y, yOffset, rows, cols,
                     Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, 1));
-        } else if (batch == 1 && type == GgmlType.Q4_K) {
-            q4_KMatvec(w, xs, xo, groupSums(a, xs, xo, 32), y, yOffset, rows, cols,
+        } else if (batch == 1 && (type == GgmlType.Q4_K || type == GgmlType.Q5_K)) {
+            kQuantMatvec(w, xs, xo, groupSums(a, xs, xo, 32), y, yOffset, rows, cols,
                     Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, 2));
         } else if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.F16)) {
             matvec(w, xs, xo, y, yOffset, rows, cols, Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, TILE_ROWS));
@@ -204,7 +204,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
 
     /** Q6_K decode: {@link MatvecKernels#q6_KRow} row by row, the −32 offset met by the 16-value group sums. */
     private static void q6_KMatvec(Tensor w, float[] xs, int xo, float[] groupSums, float[] y, int yOffset, int rows,
-                                   int cols, int grain) {
+                                     int cols, int grain) {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int blocks = cols / Blocks.QK_K;
@@ -221,19 +221,25 @@ final class PanamaMatmulKernels implements MatmulKernels {
         });
     }
 
-    /** Q4_K decode: {@link MatvecKernels#q4_KRows2} over pairs of rows; an odd last row repeats itself. */
-    private static void q4_KMatvec(Tensor w, float[] xs, int xo, float[] groupSums, float[] y, int yOffset, int rows,
-                                   int cols, int grain) {
+    /**
+     * Q4_K / Q5_K decode: {@link MatvecKernels#q4_KRows2} / {@link MatvecKernels#q5_KRows2} over
+     * pairs of rows; an odd last row repeats itself.
+     */
+    private static void kQuantMatvec(Tensor w, float[] xs, int xo, float[] groupSums, float[] y, int yOffset, int rows,
+                                     int cols, int grain) {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int blocks = cols / Blocks.QK_K;
         float[] minSums = MatvecKernels.q4_KMinSums(groupSums, blocks);
+        boolean q5 = w.type() == GgmlType.Q5_K;
+        int blockBytes = w.type().typeSize;
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
             float[] out = s.out;
             float[] factors = s.mins(2 * 16 * blocks);
             long[] headers = s.headers(4 * blocks);
-            MatvecKernels.headers(data, r0 * rowBytes, Math.min(r0 + 1, r1 - 1) * rowBytes, blocks, headers);
+            MatvecKernels.headers(data, r0 * rowBytes, Math.min(r0 + 1, r1 - 1) * rowBytes, blocks, blockBytes,
+                    headers);
             s.ahead.start(r0 * rowBytes);
             for (int r = r0; r < r1; r += 2) {
                 // this pair's lines and the next pair's, whose headers the kernel reads (measured
@@ -244,8 +250,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 // this pair's rows, then the next pair's, whose headers the kernel reads ahead
                 long o0 = r * rowBytes, o1 = Math.min(r + 1, r1 - 1) * rowBytes;
                 long n0 = Math.min(r + 2, r1 - 1) * rowBytes, n1 = Math.min(r + 3, r1 - 1) * rowBytes;
-                MatvecKernels.q4_KRows2(data, o0, o1, n0, n1, blocks, xs, xo, factors, offset0, offset1, out, 0,
-                        s.lanes, headers);
+                if (q5) {
+                    MatvecKernels.q5_KRows2(data, o0, o1, n0, n1, blocks, xs, xo, factors, offset0, offset1, out, 0,
+                            s.lanes, headers);
+                } else {
+                    MatvecKernels.q4_KRows2(data, o0, o1, n0, n1, blocks, xs, xo, factors, offset0, offset1, out, 0,
+                            s.lanes, headers);
+                }
                 System.arraycopy(out, 0, y, yOffset + r, Math.min(2, r1 - r));
             }
         });
