@@ -107,7 +107,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
         } else if (batch == 1 && (type == GgmlType.Q4_K || type == GgmlType.Q5_K)) {
             kQuantMatvec(w, xs, xo, groupSums(a, xs, xo, 32), y, yOffset, rows, cols,
                     Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, 2));
-        } else if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.F16)) {
+        } else if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.F16
+                || type == GgmlType.BF16)) {
             matvec(w, xs, xo, y, yOffset, rows, cols, Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, TILE_ROWS));
         } else if (batch < OUTER_MIN_BATCH) {
             panels(w, a, xs, xo, y, yOffset, batch, rows, cols, Parallel.grain(rows, 4L * cols, PANEL_BYTES, TILE_ROWS));
@@ -178,12 +179,16 @@ final class PanamaMatmulKernels implements MatmulKernels {
             ahead.start(r0 * rowBytes);
             for (int r = r0; r < r1; r += TILE_ROWS) {
                 tileOffsets(r, r1, rowBytes, tileRows);
-                if (type == GgmlType.F16) {
-                    // fp16 → float by the plain loop C2 compiles to vcvtph2ps, 4 rows at a time into
-                    // a panel that stays in L1/L2, multiplied before the next rows are read
+                if (!type.isQuantized()) {
+                    // fp16 / bf16 → float (the plain loop C2 compiles to vcvtph2ps; Bf16Rows), 4 rows at
+                    // a time into a panel that stays in L1/L2, multiplied before the next rows are read
                     float[] panel = s.panel(TILE_ROWS * cols);
                     for (int t = 0; t < TILE_ROWS; t++) {
-                        HalfFloats.f16ToF32(data, tileRows[t], panel, t * cols, cols);
+                        if (type == GgmlType.F16) {
+                            HalfFloats.f16ToF32(data, tileRows[t], panel, t * cols, cols);
+                        } else {
+                            Bf16Rows.toFloats(data, tileRows[t], panel, t * cols, cols);
+                        }
                     }
                     MatmulTiles.tile4x1(panel, 0, cols, xs, xo, out, lanes);
                 } else {

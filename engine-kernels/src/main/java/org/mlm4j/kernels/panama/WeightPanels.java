@@ -53,7 +53,7 @@ final class WeightPanels {
         switch (type) {
             case F32 -> MemorySegment.copy(w, LittleEndian.FLOAT, offset, panel, po, cols);
             case F16 -> HalfFloats.f16ToF32(w, offset, panel, po, cols);
-            case BF16 -> HalfFloats.bf16ToF32(w, offset, panel, po, cols);
+            case BF16 -> Bf16Rows.toFloats(w, offset, panel, po, cols);
             case Q4_0 -> q4(w, offset, cols, panel, po, mins, mo, false);
             case Q4_1 -> q4(w, offset, cols, panel, po, mins, mo, true);
             case Q8_0 -> q8_0(w, offset, cols, panel, po);
