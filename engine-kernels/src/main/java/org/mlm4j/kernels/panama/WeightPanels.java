@@ -56,6 +56,8 @@ final class WeightPanels {
             case BF16 -> Bf16Rows.toFloats(w, offset, panel, po, cols);
             case Q4_0 -> q4(w, offset, cols, panel, po, mins, mo, false);
             case Q4_1 -> q4(w, offset, cols, panel, po, mins, mo, true);
+            case Q5_0 -> q5(w, offset, cols, panel, po, mins, mo, false);
+            case Q5_1 -> q5(w, offset, cols, panel, po, mins, mo, true);
             case Q8_0 -> q8_0(w, offset, cols, panel, po);
             case Q4_K -> q45_K(w, offset, cols, panel, po, mins, mo, false);
             case Q5_K -> q45_K(w, offset, cols, panel, po, mins, mo, true);
@@ -266,6 +268,44 @@ final class WeightPanels {
             }
         }
     }
+
+    /**
+     * Q5_0 / Q5_1: element j &lt; 16 is the low nibble of qs[j] with bit j of the 32-bit qh as its
+     * fifth bit, element j + 16 the high nibble with bit j + 16; Q5_0 subtracts 16. Each lane takes
+     * its fifth bit from qh shifted by the lane's own count ({@link #LANE_INDEX}).
+     */
+    private static void q5(MemorySegment w, long offset, int cols, float[] panel, int po, float[] mins, int mo,
+                           boolean hasMin) {
+        int bytes = hasMin ? Blocks.Q5_1.BYTES : Blocks.Q5_0.BYTES;
+        long qsAt = hasMin ? Blocks.Q5_1.QS : Blocks.Q5_0.QS;
+        long qhAt = hasMin ? Blocks.Q5_1.QH : Blocks.Q5_0.QH;
+        int zero = hasMin ? 0 : 16;
+        for (int i = 0; i < cols / 32; i++) {
+            long o = offset + (long) i * bytes;
+            float d = LittleEndian.f16(w, o);
+            IntVector qh = IntVector.broadcast(I, w.get(LittleEndian.INT, o + qhAt));
+            for (int g = 0; g < 16; g += BL) {
+                ByteVector b = ByteVector.fromMemorySegment(B_TO_I, w, o + qsAt + g, ByteOrder.LITTLE_ENDIAN);
+                for (int p = 0; p < B_TO_I_PARTS; p++) {
+                    int j = g + p * L;
+                    IntVector q = (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                    IntVector low = qh.lanewise(VectorOperators.LSHR, IntVector.fromArray(I, LANE_INDEX, j)).and(1);
+                    IntVector high = qh.lanewise(VectorOperators.LSHR, IntVector.fromArray(I, LANE_INDEX, j + 16))
+                            .and(1);
+                    ((FloatVector) q.and(0xF).or(low.lanewise(VectorOperators.LSHL, 4)).sub(zero)
+                            .convert(VectorOperators.I2F, 0)).mul(d).intoArray(panel, po + 32 * i + j);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHL, 4))
+                            .sub(zero).convert(VectorOperators.I2F, 0)).mul(d).intoArray(panel, po + 32 * i + 16 + j);
+                }
+            }
+            if (hasMin) {
+                mins[mo + i] = LittleEndian.f16(w, o + Blocks.Q5_1.M);
+            }
+        }
+    }
+
+    /** 0, 1, 2, …: the shift count of each lane in {@link #q5}. */
+    private static final int[] LANE_INDEX = java.util.stream.IntStream.range(0, 32).toArray();
 
     private static void q8_0(MemorySegment w, long offset, int cols, float[] panel, int po) {
         for (int i = 0; i < cols / 32; i++) {
