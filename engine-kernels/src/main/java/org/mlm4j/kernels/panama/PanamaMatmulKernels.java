@@ -13,7 +13,6 @@ import org.mlm4j.kernels.Activations;
 import org.mlm4j.kernels.MatmulArguments;
 import org.mlm4j.kernels.MatmulKernels;
 import org.mlm4j.kernels.Parallel;
-import org.mlm4j.kernels.QuantBlock;
 import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.GgmlType;
 import org.mlm4j.tensor.HalfFloats;
@@ -302,10 +301,9 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 Arrays.fill(offsets, 0f);
             }
             float[] lanes = s.lanes;
-            QuantBlock scratch = s.block;
             for (int r = r0; r < r1; r++) {
                 int t = r - r0;
-                WeightPanels.unpack(type, data, r * rowBytes, cols, panel, t * cols, mins, t * groups, scratch);
+                WeightPanels.unpack(type, data, r * rowBytes, cols, panel, t * cols, mins, t * groups);
             }
             // Rows past r1 in the last tile multiply as zeros; their outputs are not stored.
             Arrays.fill(panel, (r1 - r0) * cols, tiles * TILE_ROWS * cols, 0f);
@@ -468,7 +466,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
                     int at = (t - t0) * uc;
                     if (r0 + t < r1) {
                         WeightPanels.unpack(type, data, (r0 + t) * rowBytes + columnAt, uc, staging, at, mins,
-                                t * groups + (group == 0 ? 0 : u0 / group), s.block);
+                                t * groups + (group == 0 ? 0 : u0 / group));
                     } else {
                         Arrays.fill(staging, at, at + uc, 0f);
                     }
@@ -537,7 +535,6 @@ final class PanamaMatmulKernels implements MatmulKernels {
         final float[] offsets = new float[TILE_ROWS * TILE_ROWS];
         final long[] tileRows = new long[TILE_ROWS];
         final float[] lanes = new float[Lanes.scratch(TILE_ROWS * TILE_ROWS)];
-        final QuantBlock block = new QuantBlock();
         final LinesAhead ahead = new LinesAhead();
         final int[] rowStarts = new int[VectorConstants.F.length()];
         private float[] panel = new float[0];

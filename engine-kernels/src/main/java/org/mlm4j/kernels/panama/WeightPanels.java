@@ -11,7 +11,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import org.mlm4j.kernels.QuantBlock;
 import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.GgmlType;
 import org.mlm4j.tensor.HalfFloats;
@@ -21,8 +20,8 @@ import org.mlm4j.tensor.LittleEndian;
  * Unpacks one weight row into floats for {@link MatmulTiles}: element k of sub-block j becomes
  * {@code d·scale[j]·q[k]} (exact for the 32-blocks: an fp16 times a small integer), and the row's
  * offsets {@code −dmin·min[j]} go to a separate array, so that they meet the activations as ggml
- * forms them (the Q8_1 sum {@code s}, the Q8_K {@code bsums}). See {@link QuantBlock} for the
- * decoding this vectorizes; types without a vector unpacker here go through it.
+ * forms them (the Q8_1 sum {@code s}, the Q8_K {@code bsums}). See {@link org.mlm4j.kernels.QuantBlock}
+ * for the decoding this vectorizes, type by type.
  *
  * <p>Bytes are widened to int lanes ({@code B2I}) and converted to float: at 512 bits one 16-byte
  * load gives 16 lanes, at 256 an 8-byte load 8, at 128 an 8-byte load two vectors of 4.
@@ -49,7 +48,7 @@ final class WeightPanels {
      * types with offsets, {@code cols / minGroup} of them to {@code mins[mo..]}.
      */
     static void unpack(GgmlType type, MemorySegment w, long offset, int cols, float[] panel, int po,
-                       float[] mins, int mo, QuantBlock scratch) {
+                       float[] mins, int mo) {
         switch (type) {
             case F32 -> MemorySegment.copy(w, LittleEndian.FLOAT, offset, panel, po, cols);
             case F16 -> HalfFloats.f16ToF32(w, offset, panel, po, cols);
@@ -61,8 +60,10 @@ final class WeightPanels {
             case Q8_0 -> q8_0(w, offset, cols, panel, po);
             case Q4_K -> q45_K(w, offset, cols, panel, po, mins, mo, false);
             case Q5_K -> q45_K(w, offset, cols, panel, po, mins, mo, true);
+            case Q2_K -> q2_K(w, offset, cols, panel, po, mins, mo);
+            case Q3_K -> q3_K(w, offset, cols, panel, po);
             case Q6_K -> q6_K(w, offset, cols, panel, po);
-            default -> viaQuantBlock(type, w, offset, cols, panel, po, mins, mo, scratch);
+            default -> throw new IllegalArgumentException("no weight rows of type " + type);
         }
     }
 
@@ -209,33 +210,15 @@ final class WeightPanels {
         }
     }
 
-    private static void viaQuantBlock(GgmlType type, MemorySegment w, long offset, int cols, float[] panel, int po,
-                                      float[] mins, int mo, QuantBlock block) {
-        int group = minGroup(type);
-        for (int i = 0; i < cols / type.blockSize; i++) {
-            block.decode(type, w, offset + (long) i * type.typeSize);
-            int base = po + i * type.blockSize;
-            for (int j = 0; j < block.subBlocks; j++) {
-                float scale = block.d * block.scale[j];
-                for (int k = j * block.subSize; k < (j + 1) * block.subSize; k++) {
-                    panel[base + k] = scale * block.q[k];
-                }
-                if (group != 0) {
-                    mins[mo + (i * type.blockSize + j * block.subSize) / group] = -block.dmin * block.min[j];
-                }
-            }
-        }
-    }
-
     /**
      * {@code n} values (a multiple of 8) to {@code panel[at..]}: value l is
-     * {@code scale · (((b >> shift) & mask | ((h >> hShift) & hMask) << 4) − offset)} with
+     * {@code scale · (((b >> shift) & mask | ((h >> hShift) & hMask) << hAt) − offset)} with
      * {@code b} the signed byte at {@code bytesAt + l} and {@code h} the one at {@code highAt + l}
      * (no high bits when {@code highAt < 0}). One leaf method with scalar arguments for every
      * layout: a vector handed to a call C2 does not inline would be boxed.
      */
     private static void values(MemorySegment w, long bytesAt, int n, int shift, int mask, long highAt, int hShift,
-                               int hMask, int offset, float scale, float[] panel, int at) {
+                               int hMask, int hAt, int offset, float scale, float[] panel, int at) {
         for (int g = 0; g < n; g += BL) {
             ByteVector b = ByteVector.fromMemorySegment(B_TO_I, w, bytesAt + g, ByteOrder.LITTLE_ENDIAN);
             ByteVector h = highAt < 0 ? b : ByteVector.fromMemorySegment(B_TO_I, w, highAt + g, ByteOrder.LITTLE_ENDIAN);
@@ -244,7 +227,7 @@ final class WeightPanels {
                         .lanewise(VectorOperators.ASHR, shift).and(mask);
                 if (highAt >= 0) {
                     IntVector hv = (IntVector) h.convertShape(VectorOperators.B2I, I, p);
-                    q = q.or(hv.lanewise(VectorOperators.ASHR, hShift).and(hMask).lanewise(VectorOperators.LSHL, 4));
+                    q = q.or(hv.lanewise(VectorOperators.ASHR, hShift).and(hMask).lanewise(VectorOperators.LSHL, hAt));
                 }
                 ((FloatVector) q.sub(offset).convert(VectorOperators.I2F, 0)).mul(scale)
                         .intoArray(panel, at + g + p * L);
@@ -261,8 +244,8 @@ final class WeightPanels {
         for (int i = 0; i < cols / 32; i++) {
             long o = offset + (long) i * bytes;
             float d = LittleEndian.f16(w, o);
-            values(w, o + qs, 16, 0, 0xF, -1, 0, 0, zero, d, panel, po + 32 * i);
-            values(w, o + qs, 16, 4, 0xF, -1, 0, 0, zero, d, panel, po + 32 * i + 16);
+            values(w, o + qs, 16, 0, 0xF, -1, 0, 0, 0, zero, d, panel, po + 32 * i);
+            values(w, o + qs, 16, 4, 0xF, -1, 0, 0, 0, zero, d, panel, po + 32 * i + 16);
             if (hasMin) {
                 mins[mo + i] = LittleEndian.f16(w, o + Blocks.Q4_1.M);
             }
@@ -304,13 +287,51 @@ final class WeightPanels {
         }
     }
 
+    /**
+     * Q2_K: in each half n of a block, bits 2j..2j+1 of qs[32n + l] are element 128n + 32j + l, in
+     * sub-blocks of 16 whose scale byte holds {@code sc & 15} (times d) and the min {@code sc >> 4}
+     * (times dmin), as ggml's {@code dequantize_row_q2_K}.
+     */
+    private static void q2_K(MemorySegment w, long offset, int cols, float[] panel, int po, float[] mins, int mo) {
+        for (int i = 0; i < cols / Blocks.QK_K; i++) {
+            long o = offset + (long) i * Blocks.Q2_K.BYTES;
+            float d = LittleEndian.f16(w, o + Blocks.Q2_K.D);
+            float dmin = LittleEndian.f16(w, o + Blocks.Q2_K.DMIN);
+            for (int s = 0; s < 16; s++) {
+                int sc = LittleEndian.u8(w, o + Blocks.Q2_K.SCALES + s);
+                int half = s / 8, j = s / 2 % 4;
+                mins[mo + 16 * i + s] = -dmin * (sc >> 4);
+                values(w, o + Blocks.Q2_K.QS + 32 * half + 16 * (s % 2), 16, 2 * j, 3, -1, 0, 0, 0, 0,
+                        d * (sc & 0xF), panel, po + 256 * i + 16 * s);
+            }
+        }
+    }
+
+    /**
+     * Q3_K: the low two bits as Q2_K's, the third one bit {@code 4n + j} of hmask[16·(s % 2) + l]
+     * (set means no −4), each sub-block of 16 scaled by {@code d·scale(s)}, as ggml's
+     * {@code dequantize_row_q3_K}.
+     */
+    private static void q3_K(MemorySegment w, long offset, int cols, float[] panel, int po) {
+        for (int i = 0; i < cols / Blocks.QK_K; i++) {
+            long o = offset + (long) i * Blocks.Q3_K.BYTES;
+            float d = LittleEndian.f16(w, o + Blocks.Q3_K.D);
+            for (int s = 0; s < 16; s++) {
+                int half = s / 8, j = s / 2 % 4;
+                values(w, o + Blocks.Q3_K.QS + 32 * half + 16 * (s % 2), 16, 2 * j, 3,
+                        o + Blocks.Q3_K.HMASK + 16 * (s % 2), 4 * half + j, 1, 2, 4,
+                        d * Blocks.Q3_K.scale(w, o, s), panel, po + 256 * i + 16 * s);
+            }
+        }
+    }
+
     /** 0, 1, 2, …: the shift count of each lane in {@link #q5}. */
     private static final int[] LANE_INDEX = java.util.stream.IntStream.range(0, 32).toArray();
 
     private static void q8_0(MemorySegment w, long offset, int cols, float[] panel, int po) {
         for (int i = 0; i < cols / 32; i++) {
             long o = offset + (long) i * Blocks.Q8_0.BYTES;
-            values(w, o + Blocks.Q8_0.QS, 32, 0, -1, -1, 0, 0, 0, LittleEndian.f16(w, o + Blocks.Q8_0.D), panel,
+            values(w, o + Blocks.Q8_0.QS, 32, 0, -1, -1, 0, 0, 0, 0, LittleEndian.f16(w, o + Blocks.Q8_0.D), panel,
                     po + 32 * i);
         }
     }
@@ -328,7 +349,7 @@ final class WeightPanels {
             long qh = fifthBit ? o + Blocks.Q5_K.QH : -1;
             for (int s = 0; s < 8; s++) {
                 mins[mo + 8 * i + s] = -dmin * Blocks.Q4_K.min(w, scales, s);
-                values(w, o + qsAt + 32 * (s / 2), 32, 4 * (s % 2), 0xF, qh, s, 1, 0,
+                values(w, o + qsAt + 32 * (s / 2), 32, 4 * (s % 2), 0xF, qh, s, 1, 4, 0,
                         d * Blocks.Q4_K.scale(w, scales, s), panel, po + 256 * i + 32 * s);
             }
         }
@@ -349,7 +370,7 @@ final class WeightPanels {
                 long ql = o + Blocks.Q6_K.QL + 64 * n + 32 * (quarter % 2) + l;
                 long qh = o + Blocks.Q6_K.QH + 32 * n + l;
                 float scale = d * LittleEndian.i8(w, o + Blocks.Q6_K.SCALES + e / 16);
-                values(w, ql, 16, 4 * (quarter / 2), 0xF, qh, 2 * quarter, 3, 32, scale, panel, po + 256 * i + e);
+                values(w, ql, 16, 4 * (quarter / 2), 0xF, qh, 2 * quarter, 3, 4, 32, scale, panel, po + 256 * i + e);
             }
         }
     }
