@@ -386,6 +386,74 @@ final class MatvecKernels {
         acc.intoArray(lanes, 0);
     }
 
+    /**
+     * One row of Q3_K at byte offset {@code o}: {@code Σ_blocks Σ_g d·sc_g·Σ q·x} with the 3-bit
+     * quants taken as 0..7 (the caller adds {@code −4·Σ_g d·sc_g·groupSums[g]}), {@code scales[16i + g]
+     * = d·sc_g} from {@link #q3_KGroupScales}; the lane sums go to {@code lanes[0..F.length())}.
+     * Layout (ggml's {@code dequantize_row_q3_K}): in half n of a block, value 32j + 16h + l has its
+     * low bits at bits 2j, 2j+1 of {@code qs[32n + 16h + l]} and its third bit at bit 4n + j of
+     * {@code hmask[16h + l]}; each run of 16 values has one scale.
+     */
+    static void q3_KRow(MemorySegment w, long o, int blocks, float[] x, int xo, float[] scales, float[] lanes) {
+        FloatVector acc = FloatVector.zero(F);
+        // the 16 values l of run h in half n of block i, for the four bit pairs j at once
+        for (int run = 0; run < 4 * blocks; run++) {
+            int i = run >> 2, n = (run >> 1) & 1, h = run & 1;
+            long block = o + (long) i * Blocks.Q3_K.BYTES;
+            ByteVector qs = ByteVector.fromMemorySegment(Q4_K_LOAD, w, block + Blocks.Q3_K.QS + 32 * n + 16 * h, LE);
+            ByteVector hm = ByteVector.fromMemorySegment(Q4_K_LOAD, w, block + Blocks.Q3_K.HMASK + 16 * h, LE);
+            int e0 = xo + 256 * i + 128 * n + 16 * h;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            for (int p = 0; p < 16 / L; p++) {
+                int e = e0 + p * L;
+                IntVector q = (IntVector) qs.convertShape(ZERO_EXTEND_B2I, I, p);
+                // the third bits of j = 0..3 moved to bit 2: hmask >> (4n + j − 2)
+                IntVector b = ((IntVector) hm.convertShape(ZERO_EXTEND_B2I, I, p)).lanewise(LSHL, 2)
+                        .lanewise(LSHR, 4 * n);
+                p0 = ((FloatVector) q.and(3).or(b.and(4)).convert(I2F, 0))
+                        .fma(FloatVector.fromArray(F, x, e), p0);
+                p1 = ((FloatVector) q.lanewise(LSHR, 2).and(3).or(b.lanewise(LSHR, 1).and(4)).convert(I2F, 0))
+                        .fma(FloatVector.fromArray(F, x, e + 32), p1);
+                p2 = ((FloatVector) q.lanewise(LSHR, 4).and(3).or(b.lanewise(LSHR, 2).and(4)).convert(I2F, 0))
+                        .fma(FloatVector.fromArray(F, x, e + 64), p2);
+                p3 = ((FloatVector) q.lanewise(LSHR, 6).or(b.lanewise(LSHR, 3).and(4)).convert(I2F, 0))
+                        .fma(FloatVector.fromArray(F, x, e + 96), p3);
+            }
+            int group = 16 * i + 8 * n + h;
+            acc = p0.fma(FloatVector.broadcast(F, scales[group]), acc);
+            acc = p1.fma(FloatVector.broadcast(F, scales[group + 2]), acc);
+            acc = p2.fma(FloatVector.broadcast(F, scales[group + 4]), acc);
+            acc = p3.fma(FloatVector.broadcast(F, scales[group + 6]), acc);
+        }
+        acc.intoArray(lanes, 0);
+    }
+
+    /**
+     * A Q3_K row's {@code d·sc_g} per 16-value group, to {@code scales[0..16·blocks)}: the 6-bit
+     * signed scales ({@link Blocks.Q3_K#scale}) unpacked four at a time in an int as ggml's
+     * {@code kmask1}/{@code kmask2} code does, then widened as one 16-byte vector.
+     */
+    static void q3_KGroupScales(MemorySegment w, long row, int blocks, float[] scales) {
+        for (int i = 0; i < blocks; i++) {
+            long o = row + (long) i * Blocks.Q3_K.BYTES;
+            int a = w.get(LittleEndian.INT, o + Blocks.Q3_K.SCALES);
+            int b = w.get(LittleEndian.INT, o + Blocks.Q3_K.SCALES + 4);
+            int c = w.get(LittleEndian.INT, o + Blocks.Q3_K.SCALES + 8);
+            int s0 = a & 0x0F0F0F0F | (c & 0x03030303) << 4;
+            int s1 = b & 0x0F0F0F0F | (c >>> 2 & 0x03030303) << 4;
+            int s2 = a >>> 4 & 0x0F0F0F0F | (c >>> 4 & 0x03030303) << 4;
+            int s3 = b >>> 4 & 0x0F0F0F0F | (c >>> 6 & 0x03030303) << 4;
+            ByteVector packed = LongVector.zero(LongVector.SPECIES_128)
+                    .withLane(0, Integer.toUnsignedLong(s0) | (long) s1 << 32)
+                    .withLane(1, Integer.toUnsignedLong(s2) | (long) s3 << 32)
+                    .reinterpretAsBytes();
+            float d = LittleEndian.f16(w, o + Blocks.Q3_K.D);
+            for (int p = 0; p < 16 / L; p++) {
+                ((FloatVector) packed.convertShape(B2F, F, p)).sub(32).mul(d).intoArray(scales, 16 * i + p * L);
+            }
+        }
+    }
+
     /** A Q6_K row's {@code d·sc_g} per 16-value group, to {@code scales[0..16·blocks)}. */
     static void groupScales(MemorySegment w, long row, int blocks, float[] scales) {
         for (int i = 0; i < blocks; i++) {
