@@ -429,6 +429,59 @@ final class MatvecKernels {
     }
 
     /**
+     * One row of Q2_K at byte offset {@code o}: {@code Σ_blocks Σ_g d·sc_g·Σ q·x} (the caller
+     * subtracts {@code Σ_g dmin·m_g·groupSums[g]}), {@code scales[16i + g] = d·sc_g} from
+     * {@link #q2_KGroupScales}; the lane sums go to {@code lanes[0..F.length())}. Layout (ggml's
+     * {@code dequantize_row_q2_K}): in half n of a block, value 32j + 16h + l is bits 2j, 2j+1 of
+     * {@code qs[32n + 16h + l]}; each run of 16 values has one scale and one min.
+     */
+    static void q2_KRow(MemorySegment w, long o, int blocks, float[] x, int xo, float[] scales, float[] lanes) {
+        FloatVector acc = FloatVector.zero(F);
+        // the 16 values l of run h in half n of block i, for the four bit pairs j at once
+        for (int run = 0; run < 4 * blocks; run++) {
+            int i = run >> 2, n = (run >> 1) & 1, h = run & 1;
+            long block = o + (long) i * Blocks.Q2_K.BYTES;
+            ByteVector qs = ByteVector.fromMemorySegment(Q4_K_LOAD, w, block + Blocks.Q2_K.QS + 32 * n + 16 * h, LE);
+            int e0 = xo + 256 * i + 128 * n + 16 * h;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            for (int p = 0; p < 16 / L; p++) {
+                int e = e0 + p * L;
+                IntVector q = (IntVector) qs.convertShape(ZERO_EXTEND_B2I, I, p);
+                p0 = ((FloatVector) q.and(3).convert(I2F, 0)).fma(FloatVector.fromArray(F, x, e), p0);
+                p1 = ((FloatVector) q.lanewise(LSHR, 2).and(3).convert(I2F, 0))
+                        .fma(FloatVector.fromArray(F, x, e + 32), p1);
+                p2 = ((FloatVector) q.lanewise(LSHR, 4).and(3).convert(I2F, 0))
+                        .fma(FloatVector.fromArray(F, x, e + 64), p2);
+                p3 = ((FloatVector) q.lanewise(LSHR, 6).convert(I2F, 0)).fma(FloatVector.fromArray(F, x, e + 96), p3);
+            }
+            int group = 16 * i + 8 * n + h;
+            acc = p0.fma(FloatVector.broadcast(F, scales[group]), acc);
+            acc = p1.fma(FloatVector.broadcast(F, scales[group + 2]), acc);
+            acc = p2.fma(FloatVector.broadcast(F, scales[group + 4]), acc);
+            acc = p3.fma(FloatVector.broadcast(F, scales[group + 6]), acc);
+        }
+        acc.intoArray(lanes, 0);
+    }
+
+    /**
+     * A Q2_K row's {@code d·sc_g} and {@code dmin·m_g} per 16-value group (the low and high nibble
+     * of scale byte g), to {@code scales[0..16·blocks)} and {@code mins[0..16·blocks)}.
+     */
+    static void q2_KGroupScales(MemorySegment w, long row, int blocks, float[] scales, float[] mins) {
+        for (int i = 0; i < blocks; i++) {
+            long o = row + (long) i * Blocks.Q2_K.BYTES;
+            ByteVector packed = ByteVector.fromMemorySegment(Q4_K_LOAD, w, o + Blocks.Q2_K.SCALES, LE);
+            float d = LittleEndian.f16(w, o + Blocks.Q2_K.D);
+            float dmin = LittleEndian.f16(w, o + Blocks.Q2_K.DMIN);
+            for (int p = 0; p < 16 / L; p++) {
+                IntVector sc = (IntVector) packed.convertShape(ZERO_EXTEND_B2I, I, p);
+                ((FloatVector) sc.and(0xF).convert(I2F, 0)).mul(d).intoArray(scales, 16 * i + p * L);
+                ((FloatVector) sc.lanewise(LSHR, 4).convert(I2F, 0)).mul(dmin).intoArray(mins, 16 * i + p * L);
+            }
+        }
+    }
+
+    /**
      * A Q3_K row's {@code d·sc_g} per 16-value group, to {@code scales[0..16·blocks)}: the 6-bit
      * signed scales ({@link Blocks.Q3_K#scale}) unpacked four at a time in an int as ggml's
      * {@code kmask1}/{@code kmask2} code does, then widened as one 16-byte vector.

@@ -100,7 +100,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         Activations a = Activations.of(type, numerics, x, xOffset, cols, batch, PanamaQuantize.CONVERTER);
         float[] xs = a.format().isQuantized() ? a.dequantized() : a.values();
         int xo = a.format().isQuantized() ? 0 : a.valuesOffset();
-        if (batch == 1 && (type == GgmlType.Q6_K || type == GgmlType.Q3_K)) {
+        if (batch == 1 && (type == GgmlType.Q6_K || type == GgmlType.Q3_K || type == GgmlType.Q2_K)) {
             rowByRowMatvec(w, xs, xo, groupSums(a, xs, xo, 16), y, yOffset, rows, cols,
                     Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, 1));
         } else if (batch == 1 && (type == GgmlType.Q4_K || type == GgmlType.Q5_K)) {
@@ -207,29 +207,45 @@ final class PanamaMatmulKernels implements MatmulKernels {
     }
 
     /**
-     * Q6_K / Q3_K decode: {@link MatvecKernels#q6_KRow} / {@link MatvecKernels#q3_KRow} row by row,
-     * the −32 / −4 offset met by the 16-value group sums.
+     * Q6_K / Q3_K / Q2_K decode: {@link MatvecKernels#q6_KRow} / {@link MatvecKernels#q3_KRow} /
+     * {@link MatvecKernels#q2_KRow} row by row, the −32 / −4 / min offsets met by the 16-value group
+     * sums.
      */
     private static void rowByRowMatvec(Tensor w, float[] xs, int xo, float[] groupSums, float[] y, int yOffset,
                                        int rows, int cols, int grain) {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int blocks = cols / Blocks.QK_K;
-        boolean q3 = w.type() == GgmlType.Q3_K;
+        GgmlType type = w.type();
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
             float[] scales = s.mins(16 * blocks);
+            float[] mins = s.acc(16 * blocks);
             for (int r = r0; r < r1; r++) {
-                if (q3) {
-                    MatvecKernels.q3_KGroupScales(data, r * rowBytes, blocks, scales);
-                    MatvecKernels.q3_KRow(data, r * rowBytes, blocks, xs, xo, scales, s.lanes);
-                } else {
-                    MatvecKernels.groupScales(data, r * rowBytes, blocks, scales);
-                    MatvecKernels.q6_KRow(data, r * rowBytes, blocks, xs, xo, scales, s.lanes);
-                }
-                float dot = Lanes.sum(s.lanes, 0);
+                long row = r * rowBytes;
+                float dot;
                 // offset reuses the lanes as its own scratch, so the row's sum is taken first
-                y[yOffset + r] = dot - (q3 ? 4 : 32) * MatvecKernels.offset(scales, 0, groupSums, 16 * blocks, s.lanes);
+                switch (type) {
+                    case Q2_K -> {
+                        MatvecKernels.q2_KGroupScales(data, row, blocks, scales, mins);
+                        MatvecKernels.q2_KRow(data, row, blocks, xs, xo, scales, s.lanes);
+                        dot = Lanes.sum(s.lanes, 0);
+                        dot -= MatvecKernels.offset(mins, 0, groupSums, 16 * blocks, s.lanes);
+                    }
+                    case Q3_K -> {
+                        MatvecKernels.q3_KGroupScales(data, row, blocks, scales);
+                        MatvecKernels.q3_KRow(data, row, blocks, xs, xo, scales, s.lanes);
+                        dot = Lanes.sum(s.lanes, 0);
+                        dot -= 4 * MatvecKernels.offset(scales, 0, groupSums, 16 * blocks, s.lanes);
+                    }
+                    default -> {
+                        MatvecKernels.groupScales(data, row, blocks, scales);
+                        MatvecKernels.q6_KRow(data, row, blocks, xs, xo, scales, s.lanes);
+                        dot = Lanes.sum(s.lanes, 0);
+                        dot -= 32 * MatvecKernels.offset(scales, 0, groupSums, 16 * blocks, s.lanes);
+                    }
+                }
+                y[yOffset + r] = dot;
             }
         });
     }
