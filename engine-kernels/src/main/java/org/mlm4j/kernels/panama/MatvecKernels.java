@@ -23,8 +23,8 @@ import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.LittleEndian;
 
 /**
- * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 / Q4_K / Q6_K
- * blocks: two weight rows per pass share every activation load (Q6_K: one); each block's quants are
+ * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 / Q2_K-Q6_K
+ * blocks: two weight rows per pass share every activation load (Q2_K, Q3_K, Q6_K: one); each block's quants are
  * converted to floats (Q8_0's bytes directly, {@code B2F}; nibbles and bit fields after widening to
  * int lanes and masking) and multiplied into a per-block partial with FMA (products of small
  * integers and the activation floats), then scaled by the row's block scale into one accumulator

@@ -24,10 +24,10 @@ import org.mlm4j.tensor.Tensor;
  * in chunks of a multiple of 4 rows.
  *
  * <ul>
- *   <li>Decode (batch 1) of Q4_0 / Q8_0 / Q4_K / Q6_K: {@link MatvecKernels}, straight from the
- *       blocks, tiles of 4 rows taken 2 at a time (Q6_K row by row), each pair's cache lines read
- *       in one burst before it is multiplied ({@link LinesAhead}: from memory, the loops alone keep
- *       too few lines in flight). Of F16: each 4-row tile is converted to floats
+ *   <li>Decode (batch 1) of Q4_0 / Q8_0 / Q2_K-Q6_K: {@link MatvecKernels}, straight from the
+ *       blocks, tiles of 4 rows taken 2 at a time, each pair's cache lines read in one burst before
+ *       it is multiplied ({@link LinesAhead}: from memory, the loops alone keep too few lines in
+ *       flight); Q2_K, Q3_K and Q6_K row by row, compute-bound without bursts. Of F16 and BF16: each 4-row tile is converted to floats
  *       and multiplied ({@link MatmulTiles#tile4x1}) before the next is read, so weight reads and
  *       FMAs interleave (a whole-chunk panel converts, then multiplies). Converting in registers
  *       ({@link F16Vectors}, ~10 vector operations per vector) measured ~35 % slower than the
