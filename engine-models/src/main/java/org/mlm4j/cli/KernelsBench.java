@@ -207,7 +207,8 @@ final class KernelsBench implements Command {
 
     /**
      * GFLOP/s of {@link MatmulKernels#fmaChains} on every pool thread at once (independent FMAs
-     * only: the arithmetic ceiling of the batched kernels); the best of five runs of ~0.2 s.
+     * only: the arithmetic ceiling of the batched kernels); the best of five runs of 2 GFLOP per
+     * thread (~20 ms with the vector kernels, about a second with the scalar ones).
      */
     private static double fmaPeakGflops() {
         MatmulKernels kernels = KernelProvider.get().matmul();
@@ -216,7 +217,7 @@ final class KernelsBench implements Command {
             sink.add((long) kernels.fmaChains(1f, 1f, 10_000));
         }
         int threads = Parallel.threads();
-        long steps = 20_000_000L / kernels.fmaChainsFlopsPerStep() * 24;
+        long steps = 2_000_000_000L / kernels.fmaChainsFlopsPerStep();
         double best = 0;
         for (int run = 0; run < 5; run++) {
             long start = System.nanoTime();
