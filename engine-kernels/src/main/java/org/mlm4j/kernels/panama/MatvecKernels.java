@@ -167,12 +167,10 @@ final class MatvecKernels {
      * {@code offset_r = Σ −dmin·m_j·groupSums[j]} as it returns it. The nibbles go through the same
      * float path as Q4_0's: sub-blocks 2j and 2j+1 are the low and high nibbles of the same 32 bytes.
      * The unpacking stays out of this method (inlined here, its segment reads pushed C2 past its node
-     * budget: 0.8 vs 4.3 GB/s); the loop only copies the next pair's raw block headers (rows
-     * {@code n0}, {@code n1}) to {@code next}, as {@link #headers} lays them out.
+     * budget: 0.8 vs 4.3 GB/s).
      */
-    static void q4_KRows2(MemorySegment w, long o0, long o1, long n0, long n1, int blocks, float[] x, int xo,
-                          float[] factors, float offset0, float offset1, float[] out, int at, float[] lanes,
-                          long[] next) {
+    static void q4_KRows2(MemorySegment w, long o0, long o1, int blocks, float[] x, int xo, float[] factors,
+                          float offset0, float offset1, float[] out, int at, float[] lanes) {
         int row1 = 16 * blocks;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         // pair j of block i: the 32 bytes holding sub-blocks 2j (low nibbles) and 2j+1 (high)
@@ -200,9 +198,6 @@ final class MatvecKernels {
             acc0 = hi0.fma(FloatVector.broadcast(F, factors[f + 1]), acc0);
             acc1 = lo1.fma(FloatVector.broadcast(F, factors[row1 + f]), acc1);
             acc1 = hi1.fma(FloatVector.broadcast(F, factors[row1 + f + 1]), acc1);
-            // the next pair's block headers (d, dmin, scales: the first 16 bytes), one long a pass
-            long header = (long) (pair >> 2) * Blocks.Q4_K.BYTES + 8 * (pair & 1);
-            next[pair] = w.get(LittleEndian.LONG, ((pair & 2) == 0 ? n0 : n1) + header);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());
@@ -212,12 +207,11 @@ final class MatvecKernels {
 
     /**
      * As {@link #q4_KRows2} for two rows of Q5_K (the same block header, so the same
-     * {@code factors}, offsets and {@code next}): each quant has a fifth bit, bit {@code s} of
+     * {@code factors} and offsets): each quant has a fifth bit, bit {@code s} of
      * {@code qh[l]} for value l of sub-block s, added as 16 before the conversion.
      */
-    static void q5_KRows2(MemorySegment w, long o0, long o1, long n0, long n1, int blocks, float[] x, int xo,
-                          float[] factors, float offset0, float offset1, float[] out, int at, float[] lanes,
-                          long[] next) {
+    static void q5_KRows2(MemorySegment w, long o0, long o1, int blocks, float[] x, int xo, float[] factors,
+                          float offset0, float offset1, float[] out, int at, float[] lanes) {
         int row1 = 16 * blocks;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         // pair j of block i: sub-blocks 2j (low nibbles, bit 2j of qh) and 2j+1 (high, bit 2j+1)
@@ -257,9 +251,6 @@ final class MatvecKernels {
             acc0 = hi0.fma(FloatVector.broadcast(F, factors[f + 1]), acc0);
             acc1 = lo1.fma(FloatVector.broadcast(F, factors[row1 + f]), acc1);
             acc1 = hi1.fma(FloatVector.broadcast(F, factors[row1 + f + 1]), acc1);
-            // the next pair's block headers (d, dmin, scales: the first 16 bytes), one long a pass
-            long header = (long) (pair >> 2) * Blocks.Q5_K.BYTES + 8 * (pair & 1);
-            next[pair] = w.get(LittleEndian.LONG, ((pair & 2) == 0 ? n0 : n1) + header);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, F.length());
@@ -268,25 +259,14 @@ final class MatvecKernels {
     }
 
     /**
-     * The first 16 bytes (d, dmin, the 12 packed scales) of each Q4_K or Q5_K block
-     * ({@code blockBytes} long) of the rows {@code r0}, {@code r1} as two little-endian longs: {@code headers[2·(2i + r)]} and {@code [2·(2i + r) + 1]}
-     * for block i of row r, the layout {@link #q4_KRows2} writes ahead.
-     */
-    static void headers(MemorySegment w, long r0, long r1, int blocks, int blockBytes, long[] headers) {
-        for (int i = 0; i < blocks; i++) {
-            for (int r = 0; r < 2; r++) {
-                long o = (r == 0 ? r0 : r1) + (long) i * blockBytes;
-                headers[2 * (2 * i + r)] = w.get(LittleEndian.LONG, o);
-                headers[2 * (2 * i + r) + 1] = w.get(LittleEndian.LONG, o + 8);
-            }
-        }
-    }
-
-    /**
-     * Row r's (0 or 1) sub-block factors from its block {@link #headers}: for block i,
-     * {@code factors[r·16·blocks + 16i + j] = d·sc_j} and {@code [... + 8 + j] = −dmin·m_j}
-     * (j &lt; 8); returns the row's offset {@code Σ −dmin·m_j·groupSums[j]}, with the group sums laid
-     * out as {@link #q4_KMinSums} gives them.
+     * The sub-block factors of the Q4_K / Q5_K row at byte offset {@code row} (blocks
+     * {@code blockBytes} long), as row r (0 or 1) of a pair, from the blocks' first 16 bytes (d, dmin,
+     * the 12 packed scales): for block i, {@code factors[r·16·blocks + 16i + j] = d·sc_j} and
+     * {@code [... + 8 + j] = −dmin·m_j} (j &lt; 8); returns the row's offset
+     * {@code Σ −dmin·m_j·groupSums[j]}, with the group sums laid out as {@link #q4_KMinSums} gives
+     * them. The headers are read from the weights, whose lines the caller's burst has just brought
+     * in: copied by the kernel ahead of time instead (one long per pass into an array read here),
+     * Q4_K decode ran 7 % slower (2048x2048 in L3, one thread: 6.8 vs 7.3 GB/s).
      *
      * <p>With the packed bytes 4-7, 8-11, 12-15 of a header as ints {@code a, b, c}, sub-block
      * t &lt; 4 has scale {@code a[t] & 63} and min {@code b[t] & 63}; sub-block 4 + t has scale
@@ -296,11 +276,12 @@ final class MatvecKernels {
      * floats as one vector of 16 bytes. Byte by byte in scalar code this unpacking took as long as
      * the kernel on an MobileLLaMA-1.4B Q4_K_M decode (bench/README.md, fourth session).
      */
-    static float subBlockFactors(long[] headers, int r, int blocks, float[] minSums, float[] factors,
-                                 float[] lanes) {
+    static float subBlockFactors(MemorySegment w, long row, int blockBytes, int r, int blocks, float[] minSums,
+                                 float[] factors, float[] lanes) {
         FloatVector offset = FloatVector.zero(F);
         for (int i = 0; i < blocks; i++) {
-            long lo = headers[2 * (2 * i + r)], hi = headers[2 * (2 * i + r) + 1];
+            long header = row + (long) i * blockBytes;
+            long lo = w.get(LittleEndian.LONG, header), hi = w.get(LittleEndian.LONG, header + 8);
             int a = (int) (lo >>> 32), b = (int) hi, c = (int) (hi >>> 32);
             int scalesLow = a & 0x3F3F3F3F;
             int scalesHigh = c & 0x0F0F0F0F | (a >>> 6 & 0x03030303) << 4;

@@ -270,25 +270,18 @@ final class PanamaMatmulKernels implements MatmulKernels {
             Scratch s = Scratch.get();
             float[] out = s.out;
             float[] factors = s.mins(2 * 16 * blocks);
-            long[] headers = s.headers(4 * blocks);
-            MatvecKernels.headers(data, r0 * rowBytes, Math.min(r0 + 1, r1 - 1) * rowBytes, blocks, blockBytes,
-                    headers);
             s.ahead.start(r0 * rowBytes);
             for (int r = r0; r < r1; r += 2) {
-                // this pair's lines and the next pair's, whose headers the kernel reads (measured
-                // against this pair's alone: 4.8 vs 3.8-4.2 GB/s from memory, bench/README.md)
-                s.ahead.upTo(data, Math.min(r + 4, r1) * rowBytes);
-                float offset0 = MatvecKernels.subBlockFactors(headers, 0, blocks, minSums, factors, s.lanes);
-                float offset1 = MatvecKernels.subBlockFactors(headers, 1, blocks, minSums, factors, s.lanes);
-                // this pair's rows, then the next pair's, whose headers the kernel reads ahead
+                // this pair's lines (with the next pair's too, as when the kernel read their headers
+                // ahead: 5.5 instead of 7.2 GB/s from memory, one thread, bench/README.md)
+                s.ahead.upTo(data, Math.min(r + 2, r1) * rowBytes);
                 long o0 = r * rowBytes, o1 = Math.min(r + 1, r1 - 1) * rowBytes;
-                long n0 = Math.min(r + 2, r1 - 1) * rowBytes, n1 = Math.min(r + 3, r1 - 1) * rowBytes;
+                float offset0 = MatvecKernels.subBlockFactors(data, o0, blockBytes, 0, blocks, minSums, factors, s.lanes);
+                float offset1 = MatvecKernels.subBlockFactors(data, o1, blockBytes, 1, blocks, minSums, factors, s.lanes);
                 if (q5) {
-                    MatvecKernels.q5_KRows2(data, o0, o1, n0, n1, blocks, xs, xo, factors, offset0, offset1, out, 0,
-                            s.lanes, headers);
+                    MatvecKernels.q5_KRows2(data, o0, o1, blocks, xs, xo, factors, offset0, offset1, out, 0, s.lanes);
                 } else {
-                    MatvecKernels.q4_KRows2(data, o0, o1, n0, n1, blocks, xs, xo, factors, offset0, offset1, out, 0,
-                            s.lanes, headers);
+                    MatvecKernels.q4_KRows2(data, o0, o1, blocks, xs, xo, factors, offset0, offset1, out, 0, s.lanes);
                 }
                 System.arraycopy(out, 0, y, yOffset + r, Math.min(2, r1 - r));
             }
@@ -568,7 +561,6 @@ final class PanamaMatmulKernels implements MatmulKernels {
         final int[] rowStarts = new int[VectorConstants.F.length()];
         private float[] panel = new float[0];
         private float[] mins = new float[0];
-        private long[] headers = new long[0];
         private float[] acc = new float[0];
         /** Transposed weight tiles for the outer-product tiles, 64-byte aligned (vector loads split no cache line). */
         private MemorySegment tiles = MemorySegment.NULL;
@@ -604,10 +596,6 @@ final class PanamaMatmulKernels implements MatmulKernels {
 
         float[] scales(int n) {
             return scales = atLeast(scales, n);
-        }
-
-        long[] headers(int n) {
-            return headers = headers.length >= n ? headers : new long[n];
         }
 
         /** {@code a} when it holds {@code n} floats, else a new array that does. */
