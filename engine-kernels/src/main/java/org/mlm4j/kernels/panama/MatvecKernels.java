@@ -24,9 +24,9 @@ import org.mlm4j.tensor.LittleEndian;
 
 /**
  * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 / Q2_K-Q6_K
- * blocks: two weight rows per pass share every activation load (Q2_K, Q3_K, Q6_K: one); each block's quants are
- * converted to floats (Q8_0's bytes directly, {@code B2F}; nibbles and bit fields after widening to
- * int lanes and masking) and multiplied into a per-block partial with FMA (products of small
+ * blocks: two weight rows per pass share every activation load (Q2_K, Q3_K: one); each block's quants are
+ * converted to floats (Q8_0's bytes directly, {@code B2F}; nibbles after widening to int lanes and
+ * masking; Q6_K's and Q3_K's bit fields put together in the bytes, then {@code B2F}) and multiplied into a per-block partial with FMA (products of small
  * integers and the activation floats), then scaled by the row's block scale into one accumulator
  * per row; one horizontal sum per row at the end.
  *
@@ -321,57 +321,82 @@ final class MatvecKernels {
     }
 
     /**
-     * One row of Q6_K at byte offset {@code o}: {@code Σ_blocks Σ_g d·sc_g·Σ (q − 32)·x} without the
-     * −32 (the caller adds {@code −32·Σ_g d·sc_g·groupSums[g]} over the 16-element groups), with
-     * {@code scales[16i + g] = d·sc_g} from {@link #groupScales}; the lane sums go to
-     * {@code lanes[0..F.length())}. Layout (ggml's {@code dequantize_row_q6_K}): in half n of a
+     * Two rows of Q6_K at byte offsets {@code o0}, {@code o1}: {@code Σ_blocks Σ_g d·sc_g·Σ (q − 32)·x}
+     * without the −32 (the caller adds {@code −32·Σ_g d·sc_g·groupSums[g]} over the 16-element
+     * groups), with {@code scales0[16i + g]}, {@code scales1[16i + g] = d·sc_g} from
+     * {@link #groupScales}; the lane sums go to {@code lanes[0..F.length())} and
+     * {@code [F.length()..2·F.length())}. Layout (ggml's {@code dequantize_row_q6_K}): in half n of a
      * block, for l < 32, values l, l+32, l+64, l+96 are the low nibbles of {@code ql[64n + l]} and
      * {@code ql[64n + l + 32]}, then their high nibbles, each with bit pair 0-1, 2-3, 4-5, 6-7 of
      * {@code qh[32n + l]} on top; each run of 16 values has one scale.
      *
      * <p>The 6-bit values are put together in the loaded bytes and only then widened to floats: a
      * byte operation works on a quarter (at 512 bits) of the register an int-lane one does. Against
-     * widening the three byte vectors first and assembling in int lanes, 2048x2048 in L3, one thread:
-     * 5.9 → 6.6 GB/s at 512 bits, 2.5 → 3.0 at 128, 4.8 → 4.7 at 256.
+     * widening the three byte vectors first and assembling in int lanes, one row at a time, 2048x2048
+     * in L3, one thread: 5.9 → 6.6 GB/s at 512 bits, 2.5 → 3.0 at 128, 4.8 → 4.7 at 256; two rows
+     * sharing the activation loads then took it to 6.9, 3.6 and 5.4 GB/s.
      */
-    static void q6_KRow(MemorySegment w, long o, int blocks, float[] x, int xo, float[] scales, float[] lanes) {
-        FloatVector acc = FloatVector.zero(F);
+    static void q6_KRows2(MemorySegment w, long o0, long o1, int blocks, float[] x, int xo, float[] scales0,
+                          float[] scales1, float[] lanes) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         // group of 16 values l0..l0+15 in half n of block i: its 4 runs (quarters k) share the loads
         for (int run = 0; run < 4 * blocks; run++) {
             int i = run >> 2, n = (run >> 1) & 1, l0 = 16 * (run & 1);
-            long ql = o + (long) i * Blocks.Q6_K.BYTES + Blocks.Q6_K.QL + 64 * n + l0;
-            long qh = o + (long) i * Blocks.Q6_K.BYTES + Blocks.Q6_K.QH + 32 * n + l0;
+            long ql = (long) i * Blocks.Q6_K.BYTES + Blocks.Q6_K.QL + 64 * n + l0;
+            long qh = (long) i * Blocks.Q6_K.BYTES + Blocks.Q6_K.QH + 32 * n + l0;
             int e0 = xo + 256 * i + 128 * n + l0;
-            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0, r0 = p0, r1 = p0, r2 = p0, r3 = p0;
             for (int g = 0; g < 16; g += BL) {
-                ByteVector a = ByteVector.fromMemorySegment(B_TO_I, w, ql + g, LE);
-                ByteVector b = ByteVector.fromMemorySegment(B_TO_I, w, ql + 32 + g, LE);
-                ByteVector h = ByteVector.fromMemorySegment(B_TO_I, w, qh + g, LE);
-                // the bytes shifted as ints: what crosses into a neighbour byte is masked off
-                ByteVector hUp4 = h.reinterpretAsInts().lanewise(LSHL, 4).reinterpretAsBytes();
-                ByteVector hUp2 = h.reinterpretAsInts().lanewise(LSHL, 2).reinterpretAsBytes();
-                ByteVector hDown2 = h.reinterpretAsInts().lanewise(LSHR, 2).reinterpretAsBytes();
-                ByteVector aDown4 = a.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsBytes();
-                ByteVector bDown4 = b.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsBytes();
-                ByteVector q0 = a.and((byte) 0x0F).or(hUp4.and((byte) 0x30));
-                ByteVector q1 = b.and((byte) 0x0F).or(hUp2.and((byte) 0x30));
-                ByteVector q2 = aDown4.and((byte) 0x0F).or(h.and((byte) 0x30));
-                ByteVector q3 = bDown4.and((byte) 0x0F).or(hDown2.and((byte) 0x30));
+                // row 0's low and high quant bytes a, b, h and row 1's c, d, k; the bytes shifted as
+                // ints, what crosses into a neighbour byte masked off
+                ByteVector a = ByteVector.fromMemorySegment(B_TO_I, w, o0 + ql + g, LE);
+                ByteVector b = ByteVector.fromMemorySegment(B_TO_I, w, o0 + ql + 32 + g, LE);
+                ByteVector h = ByteVector.fromMemorySegment(B_TO_I, w, o0 + qh + g, LE);
+                ByteVector c = ByteVector.fromMemorySegment(B_TO_I, w, o1 + ql + g, LE);
+                ByteVector d = ByteVector.fromMemorySegment(B_TO_I, w, o1 + ql + 32 + g, LE);
+                ByteVector k = ByteVector.fromMemorySegment(B_TO_I, w, o1 + qh + g, LE);
+                ByteVector q0 = a.and((byte) 0x0F)
+                        .or(h.reinterpretAsInts().lanewise(LSHL, 4).reinterpretAsBytes().and((byte) 0x30));
+                ByteVector q1 = b.and((byte) 0x0F)
+                        .or(h.reinterpretAsInts().lanewise(LSHL, 2).reinterpretAsBytes().and((byte) 0x30));
+                ByteVector q2 = a.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                        .or(h.and((byte) 0x30));
+                ByteVector q3 = b.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                        .or(h.reinterpretAsInts().lanewise(LSHR, 2).reinterpretAsBytes().and((byte) 0x30));
+                ByteVector s0 = c.and((byte) 0x0F)
+                        .or(k.reinterpretAsInts().lanewise(LSHL, 4).reinterpretAsBytes().and((byte) 0x30));
+                ByteVector s1 = d.and((byte) 0x0F)
+                        .or(k.reinterpretAsInts().lanewise(LSHL, 2).reinterpretAsBytes().and((byte) 0x30));
+                ByteVector s2 = c.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                        .or(k.and((byte) 0x30));
+                ByteVector s3 = d.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                        .or(k.reinterpretAsInts().lanewise(LSHR, 2).reinterpretAsBytes().and((byte) 0x30));
                 for (int p = 0; p < B_TO_I_PARTS; p++) {
                     int e = e0 + g + p * L;
-                    p0 = ((FloatVector) q0.convertShape(B2F, F, p)).fma(FloatVector.fromArray(F, x, e), p0);
-                    p1 = ((FloatVector) q1.convertShape(B2F, F, p)).fma(FloatVector.fromArray(F, x, e + 32), p1);
-                    p2 = ((FloatVector) q2.convertShape(B2F, F, p)).fma(FloatVector.fromArray(F, x, e + 64), p2);
-                    p3 = ((FloatVector) q3.convertShape(B2F, F, p)).fma(FloatVector.fromArray(F, x, e + 96), p3);
+                    FloatVector x0 = FloatVector.fromArray(F, x, e), x1 = FloatVector.fromArray(F, x, e + 32);
+                    FloatVector x2 = FloatVector.fromArray(F, x, e + 64), x3 = FloatVector.fromArray(F, x, e + 96);
+                    p0 = ((FloatVector) q0.convertShape(B2F, F, p)).fma(x0, p0);
+                    p1 = ((FloatVector) q1.convertShape(B2F, F, p)).fma(x1, p1);
+                    p2 = ((FloatVector) q2.convertShape(B2F, F, p)).fma(x2, p2);
+                    p3 = ((FloatVector) q3.convertShape(B2F, F, p)).fma(x3, p3);
+                    r0 = ((FloatVector) s0.convertShape(B2F, F, p)).fma(x0, r0);
+                    r1 = ((FloatVector) s1.convertShape(B2F, F, p)).fma(x1, r1);
+                    r2 = ((FloatVector) s2.convertShape(B2F, F, p)).fma(x2, r2);
+                    r3 = ((FloatVector) s3.convertShape(B2F, F, p)).fma(x3, r3);
                 }
             }
             int group = 16 * i + 8 * n + (l0 >> 4);
-            acc = p0.fma(FloatVector.broadcast(F, scales[group]), acc);
-            acc = p1.fma(FloatVector.broadcast(F, scales[group + 2]), acc);
-            acc = p2.fma(FloatVector.broadcast(F, scales[group + 4]), acc);
-            acc = p3.fma(FloatVector.broadcast(F, scales[group + 6]), acc);
+            acc0 = p0.fma(FloatVector.broadcast(F, scales0[group]), acc0);
+            acc0 = p1.fma(FloatVector.broadcast(F, scales0[group + 2]), acc0);
+            acc0 = p2.fma(FloatVector.broadcast(F, scales0[group + 4]), acc0);
+            acc0 = p3.fma(FloatVector.broadcast(F, scales0[group + 6]), acc0);
+            acc1 = r0.fma(FloatVector.broadcast(F, scales1[group]), acc1);
+            acc1 = r1.fma(FloatVector.broadcast(F, scales1[group + 2]), acc1);
+            acc1 = r2.fma(FloatVector.broadcast(F, scales1[group + 4]), acc1);
+            acc1 = r3.fma(FloatVector.broadcast(F, scales1[group + 6]), acc1);
         }
-        acc.intoArray(lanes, 0);
+        acc0.intoArray(lanes, 0);
+        acc1.intoArray(lanes, F.length());
     }
 
     /**
@@ -381,7 +406,7 @@ final class MatvecKernels {
      * Layout (ggml's {@code dequantize_row_q3_K}): in half n of a block, value 32j + 16h + l has its
      * low bits at bits 2j, 2j+1 of {@code qs[32n + 16h + l]} and its third bit at bit 4n + j of
      * {@code hmask[16h + l]}; each run of 16 values has one scale. The values are put together in
-     * the loaded bytes, as in {@link #q6_KRow} (2048x2048 in L3, one thread: 1.5 → 1.9 GB/s at 128
+     * the loaded bytes, as in {@link #q6_KRows2} (2048x2048 in L3, one thread: 1.5 → 1.9 GB/s at 128
      * bits, 2.6 → 2.7 at 256, 3.5 → 3.6 at 512).
      */
     static void q3_KRow(MemorySegment w, long o, int blocks, float[] x, int xo, float[] scales, float[] lanes) {

@@ -27,7 +27,7 @@ import org.mlm4j.tensor.Tensor;
  *   <li>Decode (batch 1) of Q4_0 / Q8_0 / Q2_K-Q6_K: {@link MatvecKernels}, straight from the
  *       blocks, tiles of 4 rows taken 2 at a time, each pair's cache lines read in one burst before
  *       it is multiplied ({@link LinesAhead}: from memory, the loops alone keep too few lines in
- *       flight); Q2_K, Q3_K and Q6_K row by row, compute-bound without bursts. Of F16 and BF16: each 4-row tile is converted to floats
+ *       flight); Q2_K and Q3_K row by row, with a burst per row. Of F16 and BF16: each 4-row tile is converted to floats
  *       and multiplied ({@link MatmulTiles#tile4x1}) before the next is read, so weight reads and
  *       FMAs interleave (a whole-chunk panel converts, then multiplies). Converting in registers
  *       ({@link F16Vectors}, ~10 vector operations per vector) measured ~35 % slower than the
@@ -100,7 +100,10 @@ final class PanamaMatmulKernels implements MatmulKernels {
         Activations a = Activations.of(type, numerics, x, xOffset, cols, batch, PanamaQuantize.CONVERTER);
         float[] xs = a.format().isQuantized() ? a.dequantized() : a.values();
         int xo = a.format().isQuantized() ? 0 : a.valuesOffset();
-        if (batch == 1 && (type == GgmlType.Q6_K || type == GgmlType.Q3_K || type == GgmlType.Q2_K)) {
+        if (batch == 1 && type == GgmlType.Q6_K) {
+            q6_KMatvec(w, xs, xo, groupSums(a, xs, xo, 16), y, yOffset, rows, cols,
+                    Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, 2));
+        } else if (batch == 1 && (type == GgmlType.Q3_K || type == GgmlType.Q2_K)) {
             rowByRowMatvec(w, xs, xo, groupSums(a, xs, xo, 16), y, yOffset, rows, cols,
                     Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, 1));
         } else if (batch == 1 && (type == GgmlType.Q4_K || type == GgmlType.Q5_K)) {
@@ -207,16 +210,47 @@ final class PanamaMatmulKernels implements MatmulKernels {
     }
 
     /**
-     * Q6_K / Q3_K / Q2_K decode: {@link MatvecKernels#q6_KRow} / {@link MatvecKernels#q3_KRow} /
-     * {@link MatvecKernels#q2_KRow} row by row, the −32 / −4 / min offsets met by the 16-value group
-     * sums.
+     * Q6_K decode: {@link MatvecKernels#q6_KRows2} over pairs of rows (an odd last row repeats
+     * itself), the −32 met by the 16-value group sums.
+     */
+    private static void q6_KMatvec(Tensor w, float[] xs, int xo, float[] groupSums, float[] y, int yOffset,
+                                   int rows, int cols, int grain) {
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int blocks = cols / Blocks.QK_K;
+        Parallel.forRange(rows, grain, (r0, r1) -> {
+            Scratch s = Scratch.get();
+            float[] scales0 = s.mins(16 * blocks);
+            float[] scales1 = s.acc(16 * blocks);
+            s.ahead.start(r0 * rowBytes);
+            for (int r = r0; r < r1; r += 2) {
+                // the pair's lines in one burst (2048x2048 from memory, row by row then, mean of
+                // calls: 5.0 → 5.5 GB/s at one thread, 8.5 → 10.3 at two, bench/README.md)
+                s.ahead.upTo(data, Math.min(r + 2, r1) * rowBytes);
+                long o0 = r * rowBytes, o1 = Math.min(r + 1, r1 - 1) * rowBytes;
+                MatvecKernels.groupScales(data, o0, blocks, scales0);
+                MatvecKernels.groupScales(data, o1, blocks, scales1);
+                MatvecKernels.q6_KRows2(data, o0, o1, blocks, xs, xo, scales0, scales1, s.lanes);
+                // offset reuses the lanes as its own scratch, so the rows' sums are taken first
+                float dot0 = Lanes.sum(s.lanes, 0), dot1 = Lanes.sum(s.lanes, VectorConstants.F.length());
+                y[yOffset + r] = dot0 - 32 * MatvecKernels.offset(scales0, 0, groupSums, 16 * blocks, s.lanes);
+                if (r + 1 < r1) {
+                    y[yOffset + r + 1] = dot1 - 32 * MatvecKernels.offset(scales1, 0, groupSums, 16 * blocks, s.lanes);
+                }
+            }
+        });
+    }
+
+    /**
+     * Q3_K / Q2_K decode: {@link MatvecKernels#q3_KRow} / {@link MatvecKernels#q2_KRow} row by row,
+     * the −4 / min offsets met by the 16-value group sums.
      */
     private static void rowByRowMatvec(Tensor w, float[] xs, int xo, float[] groupSums, float[] y, int yOffset,
                                        int rows, int cols, int grain) {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int blocks = cols / Blocks.QK_K;
-        GgmlType type = w.type();
+        boolean q2 = w.type() == GgmlType.Q2_K;
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
             float[] scales = s.mins(16 * blocks);
@@ -224,30 +258,20 @@ final class PanamaMatmulKernels implements MatmulKernels {
             s.ahead.start(r0 * rowBytes);
             for (int r = r0; r < r1; r++) {
                 long row = r * rowBytes;
-                // the row's lines in one burst (Q6_K 2048x2048 from memory, mean of calls: 5.0 → 5.5
-                // GB/s at one thread, 8.5 → 10.3 at two, bench/README.md)
+                // the row's lines in one burst, as for Q6_K
                 s.ahead.upTo(data, row + rowBytes);
                 float dot;
                 // offset reuses the lanes as its own scratch, so the row's sum is taken first
-                switch (type) {
-                    case Q2_K -> {
-                        MatvecKernels.q2_KGroupScales(data, row, blocks, scales, mins);
-                        MatvecKernels.q2_KRow(data, row, blocks, xs, xo, scales, s.lanes);
-                        dot = Lanes.sum(s.lanes, 0);
-                        dot -= MatvecKernels.offset(mins, 0, groupSums, 16 * blocks, s.lanes);
-                    }
-                    case Q3_K -> {
-                        MatvecKernels.q3_KGroupScales(data, row, blocks, scales);
-                        MatvecKernels.q3_KRow(data, row, blocks, xs, xo, scales, s.lanes);
-                        dot = Lanes.sum(s.lanes, 0);
-                        dot -= 4 * MatvecKernels.offset(scales, 0, groupSums, 16 * blocks, s.lanes);
-                    }
-                    default -> {
-                        MatvecKernels.groupScales(data, row, blocks, scales);
-                        MatvecKernels.q6_KRow(data, row, blocks, xs, xo, scales, s.lanes);
-                        dot = Lanes.sum(s.lanes, 0);
-                        dot -= 32 * MatvecKernels.offset(scales, 0, groupSums, 16 * blocks, s.lanes);
-                    }
+                if (q2) {
+                    MatvecKernels.q2_KGroupScales(data, row, blocks, scales, mins);
+                    MatvecKernels.q2_KRow(data, row, blocks, xs, xo, scales, s.lanes);
+                    dot = Lanes.sum(s.lanes, 0);
+                    dot -= MatvecKernels.offset(mins, 0, groupSums, 16 * blocks, s.lanes);
+                } else {
+                    MatvecKernels.q3_KGroupScales(data, row, blocks, scales);
+                    MatvecKernels.q3_KRow(data, row, blocks, xs, xo, scales, s.lanes);
+                    dot = Lanes.sum(s.lanes, 0);
+                    dot -= 4 * MatvecKernels.offset(scales, 0, groupSums, 16 * blocks, s.lanes);
                 }
                 y[yOffset + r] = dot;
             }
