@@ -118,7 +118,7 @@ class MatmulKernelsTest {
     }
 
     /**
-     * Batch 1 runs the decode kernels (which read the next tile's scales ahead, across chunk ends),
+     * Batch 1 runs the decode kernels (pairs of rows, an odd last row of a chunk repeated),
      * batch 3 the inner-product tiles, batch 131 the outer-product ones at 512 bits (with a partial
      * group of rows; at 600 rows in pool chunks of 3 tiles of 64 rows at one thread, 2 at two, the
      * last one partial), batch 257 at 256 bits too.
