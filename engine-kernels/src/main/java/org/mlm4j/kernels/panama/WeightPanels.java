@@ -69,7 +69,7 @@ final class WeightPanels {
 
     /** Whether {@link #transposed} unpacks {@code type}; the others are unpacked row by row and transposed. */
     static boolean unpacksTransposed(GgmlType type) {
-        return type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.Q4_K;
+        return type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K;
     }
 
     /**
@@ -84,10 +84,15 @@ final class WeightPanels {
      * stored 4 at a time (int {@code j} at {@code words[(i·ints + j)·OUTER_ROWS + t]}); the vector
      * pass then decodes a vector of rows at once, one int vector giving 4 columns (8 for the two
      * nibbles of Q4_0 / Q4_K) with shifts and masks. No transpose of floats, no byte widening.
-     * {@code words} holds {@code OUTER_ROWS·kc/4} ints, {@code scales} {@code OUTER_ROWS·kc/32} floats.
+     * {@code words} holds {@code OUTER_ROWS·kc/4} ints, {@code scales} {@code OUTER_ROWS·kc/16}
+     * floats. Q6_K: {@link #q6_KTransposed}.
      */
     static void transposed(GgmlType type, MemorySegment w, long at, long rowBytes, int n, int k0, int kc,
                            MemorySegment panel, int[] words, float[] scales, float[] mins, int mo, int groups) {
+        if (type == GgmlType.Q6_K) {
+            q6_KTransposed(w, at, rowBytes, n, k0, kc, panel, words, scales);
+            return;
+        }
         int width = MatmulTiles.OUTER_ROWS;
         boolean k = type == GgmlType.Q4_K;
         // per unit of quant bytes: columns, ints, byte offset in the row
@@ -157,6 +162,87 @@ final class WeightPanels {
                     FloatVector offset = d.mul(-8f);
                     nibbleColumns(words, wo, ints, d, offset, d, offset, panel, column);
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #transposed} for Q6_K: per half super-block (128 columns), each row's 64 bytes of low
+     * nibbles and 32 of high bit pairs side by side with the other rows' (ints 0-15 and 16-23 of the
+     * unit), and its 8 group scales {@code d·sc} ({@code scales[((k − k0)/16)·OUTER_ROWS + t]},
+     * {@code OUTER_ROWS·kc/16} floats); then {@link #q6_KColumns} decodes a vector of rows at once.
+     */
+    private static void q6_KTransposed(MemorySegment w, long at, long rowBytes, int n, int k0, int kc,
+                                       MemorySegment panel, int[] words, float[] scales) {
+        int width = MatmulTiles.OUTER_ROWS;
+        for (int u = 0; u < kc / 128; u++) {
+            int column = k0 + 128 * u;
+            long block = at + column / Blocks.QK_K * (long) Blocks.Q6_K.BYTES;
+            int half = column % Blocks.QK_K / 128;
+            for (int t = 0; t < n; t++) {
+                long o = block + t * rowBytes;
+                float d = LittleEndian.f16(w, o + Blocks.Q6_K.D);
+                long packed = w.get(LittleEndian.LONG, o + Blocks.Q6_K.SCALES + 8 * half);
+                for (int g = 0; g < 8; g++) {
+                    scales[(8 * u + g) * width + t] = d * (byte) (packed >>> 8 * g);
+                }
+            }
+            for (int j = 0; j < 24; j += 2) {
+                long from = block + (j < 16 ? Blocks.Q6_K.QL + 64 * half + 4 * j : Blocks.Q6_K.QH + 32 * half + 4 * (j - 16));
+                int into = (24 * u + j) * width;
+                for (int t = 0; t < n; t++) {
+                    long pair = w.get(LittleEndian.LONG, from + t * rowBytes);
+                    words[into + t] = (int) pair;
+                    words[into + width + t] = (int) (pair >>> 32);
+                }
+            }
+        }
+        for (int t = n; t < width; t++) {
+            for (int g = 0; g < kc / 16; g++) {
+                scales[g * width + t] = 0f;
+            }
+        }
+        for (int u = 0; u < kc / 128; u++) {
+            for (int v = 0; v < width; v += L) {
+                q6_KColumns(words, 24 * u * width + v, scales, 8 * u * width + v, panel, 128 * u * width + v);
+            }
+        }
+    }
+
+    /**
+     * One vector of rows of a Q6_K half super-block: int j (&lt; 8) holds the low nibble bytes
+     * 4j..4j+3 of {@code ql}, int 8 + j bytes 32 + 4j.., int 16 + j the bit-pair bytes 4j.. of
+     * {@code qh}; byte b of them gives columns l = 4j + b, l + 32, l + 64, l + 96 (ggml's
+     * {@code dequantize_row_q6_K}), each {@code (q − 32)·d·sc} of its 16-column group.
+     */
+    private static void q6_KColumns(int[] words, int wo, float[] scales, int so, MemorySegment panel, int column) {
+        int width = MatmulTiles.OUTER_ROWS;
+        for (int j = 0; j < 8; j++) {
+            IntVector a = IntVector.fromArray(I, words, wo + j * width);
+            IntVector b = IntVector.fromArray(I, words, wo + (8 + j) * width);
+            IntVector h = IntVector.fromArray(I, words, wo + (16 + j) * width);
+            FloatVector s0 = FloatVector.fromArray(F, scales, so + (j / 4) * width);
+            FloatVector s1 = FloatVector.fromArray(F, scales, so + (2 + j / 4) * width);
+            FloatVector s2 = FloatVector.fromArray(F, scales, so + (4 + j / 4) * width);
+            FloatVector s3 = FloatVector.fromArray(F, scales, so + (6 + j / 4) * width);
+            for (int k = 0; k < 4; k++) {
+                int l = 4 * j + k;
+                IntVector q0 = a.lanewise(VectorOperators.LSHR, 8 * k).and(0xF)
+                        .or(h.lanewise(VectorOperators.LSHR, 8 * k).and(3).lanewise(VectorOperators.LSHL, 4));
+                IntVector q1 = b.lanewise(VectorOperators.LSHR, 8 * k).and(0xF)
+                        .or(h.lanewise(VectorOperators.LSHR, 8 * k + 2).and(3).lanewise(VectorOperators.LSHL, 4));
+                IntVector q2 = a.lanewise(VectorOperators.LSHR, 8 * k + 4).and(0xF)
+                        .or(h.lanewise(VectorOperators.LSHR, 8 * k + 4).and(3).lanewise(VectorOperators.LSHL, 4));
+                IntVector q3 = b.lanewise(VectorOperators.LSHR, 8 * k + 4).and(0xF)
+                        .or(h.lanewise(VectorOperators.LSHR, 8 * k + 6).and(3).lanewise(VectorOperators.LSHL, 4));
+                ((FloatVector) q0.sub(32).convert(VectorOperators.I2F, 0)).mul(s0)
+                        .intoMemorySegment(panel, 4L * (column + l * width), ByteOrder.nativeOrder());
+                ((FloatVector) q1.sub(32).convert(VectorOperators.I2F, 0)).mul(s1)
+                        .intoMemorySegment(panel, 4L * (column + (l + 32) * width), ByteOrder.nativeOrder());
+                ((FloatVector) q2.sub(32).convert(VectorOperators.I2F, 0)).mul(s2)
+                        .intoMemorySegment(panel, 4L * (column + (l + 64) * width), ByteOrder.nativeOrder());
+                ((FloatVector) q3.sub(32).convert(VectorOperators.I2F, 0)).mul(s3)
+                        .intoMemorySegment(panel, 4L * (column + (l + 96) * width), ByteOrder.nativeOrder());
             }
         }
     }
