@@ -37,7 +37,7 @@ import org.mlm4j.tensor.Tensor;
  *       ({@link MatmulTiles}); block offsets (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K) are added per
  *       sub-block from the activation sums ggml uses (Q8_1 {@code s}, Q8_K {@code bsums}).</li>
  *   <li>Batches of {@code OUTER_MIN_BATCH} rows and more (prompts, the ViT; 8 lanes or more): the
- *       weights transposed into 64-byte aligned off-heap tiles (Q4_0 / Q8_0 / Q4_K / Q6_K decoded straight into
+ *       weights transposed into 64-byte aligned off-heap tiles (Q4_0 / Q8_0 / Q4_K / Q5_K / Q6_K decoded straight into
  *       them, the others unpacked and transposed), multiplied as outer products against 6
  *       activation rows at a time ({@link #outerPanels}).</li>
  * </ul>

@@ -69,12 +69,15 @@ final class WeightPanels {
 
     /** Whether {@link #transposed} unpacks {@code type}; the others are unpacked row by row and transposed. */
     static boolean unpacksTransposed(GgmlType type) {
-        return type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+        return switch (type) {
+            case Q4_0, Q8_0, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
     }
 
     /**
      * An outer-product tile straight from the blocks: columns {@code [k0, k0 + kc)} (whole 32-blocks;
-     * for Q4_K whole halves of super-blocks) of the {@code n ≤ OUTER_ROWS} rows at byte
+     * for Q4_K and Q5_K whole halves of super-blocks) of the {@code n ≤ OUTER_ROWS} rows at byte
      * {@code at + t·rowBytes} to float {@code (k − k0)·OUTER_ROWS + t} of {@code panel}; the tile's
      * rows from {@code n} on become zeros. Q4_K's offsets {@code −dmin·min} go to
      * {@code mins[mo + t·groups + k/32]}.
@@ -94,17 +97,22 @@ final class WeightPanels {
             return;
         }
         int width = MatmulTiles.OUTER_ROWS;
-        boolean k = type == GgmlType.Q4_K;
-        // per unit of quant bytes: columns, ints, byte offset in the row
+        boolean k = type == GgmlType.Q4_K || type == GgmlType.Q5_K;
+        boolean q5 = type == GgmlType.Q5_K;
+        // per unit of quant bytes: columns, ints of quants, ints in all (Q5_K: and of its fifth bits)
         int unitCols = k ? 64 : 32;
         int ints = type == GgmlType.Q4_0 ? 4 : 8;
+        int unitInts = q5 ? 2 * ints : ints;
         for (int u = 0; u < kc / unitCols; u++) {
             int column = k0 + u * unitCols;
             long unitAt;
+            long fifthBitsAt = 0;
             if (k) {
-                long block = at + column / Blocks.QK_K * (long) Blocks.Q4_K.BYTES;
+                // Q5_K's block is Q4_K's with the 32 bytes of fifth bits before the quants
+                long block = at + column / Blocks.QK_K * (long) type.typeSize;
                 int pair = column % Blocks.QK_K / 64;
-                unitAt = block + Blocks.Q4_K.QS + 32 * pair;
+                unitAt = block + (q5 ? Blocks.Q5_K.QS : Blocks.Q4_K.QS) + 32 * pair;
+                fifthBitsAt = block + Blocks.Q5_K.QH;
                 // at the first unit of each half super-block, the scales and mins of its 4 sub-blocks
                 // (this unit's and the next one's): four 6-bit values unpacked at once in an int, as
                 // ggml's kmask1..3 do (one at a time, this scalar pass took a tenth of a Q4_K_M prefill)
@@ -131,9 +139,9 @@ final class WeightPanels {
                     scales[u * width + t] = LittleEndian.f16(w, block + t * rowBytes);
                 }
             }
-            for (int j = 0; j < ints; j += 2) {
-                long from = unitAt + 4 * j;
-                int into = (u * ints + j) * width;
+            for (int j = 0; j < unitInts; j += 2) {
+                long from = j < ints ? unitAt + 4 * j : fifthBitsAt + 4 * (j - ints);
+                int into = (u * unitInts + j) * width;
                 for (int t = 0; t < n; t++) {
                     long pair = w.get(LittleEndian.LONG, from + t * rowBytes);
                     words[into + t] = (int) pair;
@@ -148,7 +156,7 @@ final class WeightPanels {
         }
         for (int u = 0; u < kc / unitCols; u++) {
             for (int v = 0; v < width; v += L) {
-                int wo = u * ints * width + v;
+                int wo = u * unitInts * width + v;
                 int column = u * unitCols * width + v;
                 if (type == GgmlType.Q8_0) {
                     q8_0Columns(words, wo, FloatVector.fromArray(F, scales, u * width + v), panel, column);
@@ -156,11 +164,13 @@ final class WeightPanels {
                     FloatVector low = FloatVector.fromArray(F, scales, 2 * u * width + v);
                     FloatVector high = FloatVector.fromArray(F, scales, (2 * u + 1) * width + v);
                     FloatVector zero = FloatVector.zero(F);
-                    nibbleColumns(words, wo, ints, low, zero, high, zero, panel, column);
+                    int pair = (k0 + u * unitCols) % Blocks.QK_K / 64;
+                    nibbleColumns(words, wo, ints, q5 ? wo + ints * width : -1, 2 * pair, low, zero, high, zero,
+                            panel, column);
                 } else {
                     FloatVector d = FloatVector.fromArray(F, scales, u * width + v);
                     FloatVector offset = d.mul(-8f);
-                    nibbleColumns(words, wo, ints, d, offset, d, offset, panel, column);
+                    nibbleColumns(words, wo, ints, -1, 0, d, offset, d, offset, panel, column);
                 }
             }
         }
@@ -250,16 +260,26 @@ final class WeightPanels {
     /**
      * One vector of rows of 4-bit quants: int j holds the low nibbles of columns 4j..4j+3, scaled by
      * {@code dLow} plus {@code low} (Q4_0: {@code −8·d}), and the high ones of columns
-     * {@code 4·ints} further ({@code dHigh}, {@code high}).
+     * {@code 4·ints} further ({@code dHigh}, {@code high}). Q5_K: int j from {@code fifthBits} on holds
+     * the fifth bits of the same columns, the low nibbles' at bit {@code bit} of each byte, the high
+     * ones' at {@code bit + 1} ({@code fifthBits} &lt; 0: none).
      */
-    private static void nibbleColumns(int[] words, int wo, int ints, FloatVector dLow, FloatVector low,
-                                      FloatVector dHigh, FloatVector high, MemorySegment panel, int column) {
+    private static void nibbleColumns(int[] words, int wo, int ints, int fifthBits, int bit, FloatVector dLow,
+                                      FloatVector low, FloatVector dHigh, FloatVector high, MemorySegment panel,
+                                      int column) {
         int width = MatmulTiles.OUTER_ROWS;
         for (int j = 0; j < ints; j++) {
             IntVector q = IntVector.fromArray(I, words, wo + j * width);
+            IntVector h = fifthBits < 0 ? q : IntVector.fromArray(I, words, fifthBits + j * width);
             for (int b = 0; b < 4; b++) {
                 IntVector lowBits = q.lanewise(VectorOperators.LSHR, 8 * b).and(0xF);
                 IntVector highBits = q.lanewise(VectorOperators.LSHR, 8 * b + 4).and(0xF);
+                if (fifthBits >= 0) {
+                    lowBits = lowBits.or(h.lanewise(VectorOperators.LSHR, 8 * b + bit).and(1)
+                            .lanewise(VectorOperators.LSHL, 4));
+                    highBits = highBits.or(h.lanewise(VectorOperators.LSHR, 8 * b + bit + 1).and(1)
+                            .lanewise(VectorOperators.LSHL, 4));
+                }
                 ((FloatVector) lowBits.convert(VectorOperators.I2F, 0)).fma(dLow, low)
                         .intoMemorySegment(panel, 4L * (column + (4 * j + b) * width), ByteOrder.nativeOrder());
                 ((FloatVector) highBits.convert(VectorOperators.I2F, 0)).fma(dHigh, high)
