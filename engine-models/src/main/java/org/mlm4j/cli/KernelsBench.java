@@ -138,7 +138,8 @@ final class KernelsBench implements Command {
                 cases.add(new Case(simd, t, s[0], s[1], 1, false));
             }
         }
-        for (GgmlType t : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16}) {
+        for (GgmlType t : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K,
+                GgmlType.F16}) {
             for (int batch : new int[] {16, 64, 512}) {
                 cases.add(new Case(simd, t, 2048, 2048, batch, false));
                 cases.add(new Case(simd, t, 5632, 2048, batch, false));
