@@ -142,12 +142,7 @@ final class WeightPanels {
             }
             for (int j = 0; j < unitInts; j += 2) {
                 long from = j < ints ? unitAt + 4 * j : fifthBitsAt + 4 * (j - ints);
-                int into = (u * unitInts + j) * width;
-                for (int t = 0; t < n; t++) {
-                    long pair = w.get(LittleEndian.LONG, from + t * rowBytes);
-                    words[into + t] = (int) pair;
-                    words[into + width + t] = (int) (pair >>> 32);
-                }
+                sideBySide(w, from, rowBytes, n, words, (u * unitInts + j) * width);
             }
         }
         for (int t = n; t < width; t++) {
@@ -178,6 +173,18 @@ final class WeightPanels {
     }
 
     /**
+     * The 8 bytes at {@code from} of each of the {@code n} rows ({@code rowBytes} apart) as two
+     * ints, the rows side by side: {@code words[into + t]} and {@code words[into + OUTER_ROWS + t]}.
+     */
+    private static void sideBySide(MemorySegment w, long from, long rowBytes, int n, int[] words, int into) {
+        for (int t = 0; t < n; t++) {
+            long pair = w.get(LittleEndian.LONG, from + t * rowBytes);
+            words[into + t] = (int) pair;
+            words[into + MatmulTiles.OUTER_ROWS + t] = (int) (pair >>> 32);
+        }
+    }
+
+    /**
      * {@link #transposed} for Q6_K: per half super-block (128 columns), each row's 64 bytes of low
      * nibbles and 32 of high bit pairs side by side with the other rows' (ints 0-15 and 16-23 of the
      * unit), and its 8 group scales {@code d·sc} ({@code scales[((k − k0)/16)·OUTER_ROWS + t]},
@@ -200,12 +207,7 @@ final class WeightPanels {
             }
             for (int j = 0; j < 24; j += 2) {
                 long from = block + (j < 16 ? Blocks.Q6_K.QL + 64 * half + 4 * j : Blocks.Q6_K.QH + 32 * half + 4 * (j - 16));
-                int into = (24 * u + j) * width;
-                for (int t = 0; t < n; t++) {
-                    long pair = w.get(LittleEndian.LONG, from + t * rowBytes);
-                    words[into + t] = (int) pair;
-                    words[into + width + t] = (int) (pair >>> 32);
-                }
+                sideBySide(w, from, rowBytes, n, words, (24 * u + j) * width);
             }
         }
         for (int t = n; t < width; t++) {
