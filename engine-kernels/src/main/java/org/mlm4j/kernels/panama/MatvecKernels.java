@@ -161,63 +161,28 @@ final class MatvecKernels {
     private static final VectorSpecies<Byte> Q4_K_LOAD = ByteVector.SPECIES_128;
 
     /**
-     * Two rows of Q4_K at byte offsets {@code o0}, {@code o1}: {@code out[at + r] = Σ_blocks Σ_j
+     * Two rows of Q4_K (or Q5_K) at byte offsets {@code o0}, {@code o1}: {@code out[at + r] = Σ_blocks Σ_j
      * d·sc_j·Σ q·x + offset_r}, with x from {@code x[xo]}, {@code d·sc_j} from the rows' unpacked
      * {@code factors} ({@link #subBlockFactors}, row r from {@code r·16·blocks}) and
      * {@code offset_r = Σ −dmin·m_j·groupSums[j]} as it returns it. The nibbles go through the same
      * float path as Q4_0's: sub-blocks 2j and 2j+1 are the low and high nibbles of the same 32 bytes.
+     * Q5_K ({@code fifthBits}): the same block header, so the same {@code factors} and offsets;
+     * each quant has a fifth bit, bit {@code s} of {@code qh[l]} for value l of sub-block s, added
+     * as 16 before the conversion.
      * The unpacking stays out of this method (inlined here, its segment reads pushed C2 past its node
      * budget: 0.8 vs 4.3 GB/s).
      */
-    static void q4_KRows2(MemorySegment w, long o0, long o1, int blocks, float[] x, int xo, float[] factors,
-                          float offset0, float offset1, float[] out, int at, float[] lanes) {
+    static void kQuantRows2(MemorySegment w, long o0, long o1, int blocks, boolean fifthBits, float[] x, int xo,
+                            float[] factors, float offset0, float offset1, float[] out, int at, float[] lanes) {
         int row1 = 16 * blocks;
+        int blockBytes = fifthBits ? Blocks.Q5_K.BYTES : Blocks.Q4_K.BYTES;
+        int quants = fifthBits ? Blocks.Q5_K.QS : Blocks.Q4_K.QS;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        // pair j of block i: the 32 bytes holding sub-blocks 2j (low nibbles) and 2j+1 (high)
+        // pair j of block i: the 32 bytes holding sub-blocks 2j (low nibbles, Q5_K: bit 2j of qh) and
+        // 2j+1 (high, bit 2j+1)
         for (int pair = 0; pair < 4 * blocks; pair++) {
-            long q = (long) (pair >> 2) * Blocks.Q4_K.BYTES + Blocks.Q4_K.QS + 32 * (pair & 3);
-            int e0 = xo + 64 * pair;
-            FloatVector lo0 = FloatVector.zero(F), hi0 = lo0, lo1 = lo0, hi1 = lo0;
-            for (int g = 0; g < 32; g += 16) {
-                ByteVector b0 = ByteVector.fromMemorySegment(Q4_K_LOAD, w, o0 + q + g, LE);
-                ByteVector b1 = ByteVector.fromMemorySegment(Q4_K_LOAD, w, o1 + q + g, LE);
-                for (int p = 0; p < 16 / L; p++) {
-                    int e = e0 + g + p * L;
-                    FloatVector xl = FloatVector.fromArray(F, x, e);
-                    FloatVector xh = FloatVector.fromArray(F, x, e + 32);
-                    IntVector v0 = (IntVector) b0.convertShape(ZERO_EXTEND_B2I, I, p);
-                    IntVector v1 = (IntVector) b1.convertShape(ZERO_EXTEND_B2I, I, p);
-                    lo0 = ((FloatVector) v0.and(0xF).convert(I2F, 0)).fma(xl, lo0);
-                    lo1 = ((FloatVector) v1.and(0xF).convert(I2F, 0)).fma(xl, lo1);
-                    hi0 = ((FloatVector) v0.lanewise(LSHR, 4).convert(I2F, 0)).fma(xh, hi0);
-                    hi1 = ((FloatVector) v1.lanewise(LSHR, 4).convert(I2F, 0)).fma(xh, hi1);
-                }
-            }
-            int f = 16 * (pair >> 2) + 2 * (pair & 3);
-            acc0 = lo0.fma(FloatVector.broadcast(F, factors[f]), acc0);
-            acc0 = hi0.fma(FloatVector.broadcast(F, factors[f + 1]), acc0);
-            acc1 = lo1.fma(FloatVector.broadcast(F, factors[row1 + f]), acc1);
-            acc1 = hi1.fma(FloatVector.broadcast(F, factors[row1 + f + 1]), acc1);
-        }
-        acc0.intoArray(lanes, 0);
-        acc1.intoArray(lanes, F.length());
-        out[at] = Lanes.sum(lanes, 0) + offset0;
-        out[at + 1] = Lanes.sum(lanes, F.length()) + offset1;
-    }
-
-    /**
-     * As {@link #q4_KRows2} for two rows of Q5_K (the same block header, so the same
-     * {@code factors} and offsets): each quant has a fifth bit, bit {@code s} of
-     * {@code qh[l]} for value l of sub-block s, added as 16 before the conversion.
-     */
-    static void q5_KRows2(MemorySegment w, long o0, long o1, int blocks, float[] x, int xo, float[] factors,
-                          float offset0, float offset1, float[] out, int at, float[] lanes) {
-        int row1 = 16 * blocks;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        // pair j of block i: sub-blocks 2j (low nibbles, bit 2j of qh) and 2j+1 (high, bit 2j+1)
-        for (int pair = 0; pair < 4 * blocks; pair++) {
-            long block = (long) (pair >> 2) * Blocks.Q5_K.BYTES;
-            long q = block + Blocks.Q5_K.QS + 32 * (pair & 3);
+            long block = (long) (pair >> 2) * blockBytes;
+            long q = block + quants + 32 * (pair & 3);
             long h = block + Blocks.Q5_K.QH;
             int lowBit = 2 * (pair & 3);
             int e0 = xo + 64 * pair;
@@ -225,25 +190,29 @@ final class MatvecKernels {
             for (int g = 0; g < 32; g += 16) {
                 ByteVector b0 = ByteVector.fromMemorySegment(Q4_K_LOAD, w, o0 + q + g, LE);
                 ByteVector b1 = ByteVector.fromMemorySegment(Q4_K_LOAD, w, o1 + q + g, LE);
-                ByteVector c0 = ByteVector.fromMemorySegment(Q4_K_LOAD, w, o0 + h + g, LE);
-                ByteVector c1 = ByteVector.fromMemorySegment(Q4_K_LOAD, w, o1 + h + g, LE);
+                ByteVector c0 = fifthBits ? ByteVector.fromMemorySegment(Q4_K_LOAD, w, o0 + h + g, LE) : b0;
+                ByteVector c1 = fifthBits ? ByteVector.fromMemorySegment(Q4_K_LOAD, w, o1 + h + g, LE) : b1;
                 for (int p = 0; p < 16 / L; p++) {
                     int e = e0 + g + p * L;
                     FloatVector xl = FloatVector.fromArray(F, x, e);
                     FloatVector xh = FloatVector.fromArray(F, x, e + 32);
                     IntVector v0 = (IntVector) b0.convertShape(ZERO_EXTEND_B2I, I, p);
                     IntVector v1 = (IntVector) b1.convertShape(ZERO_EXTEND_B2I, I, p);
-                    // qh shifted so that bit 2j lands on 16 after a further shift by 2j, bit 2j+1 by 2j+1
-                    IntVector u0 = ((IntVector) c0.convertShape(ZERO_EXTEND_B2I, I, p)).lanewise(LSHL, 4);
-                    IntVector u1 = ((IntVector) c1.convertShape(ZERO_EXTEND_B2I, I, p)).lanewise(LSHL, 4);
-                    lo0 = ((FloatVector) v0.and(0xF).or(u0.lanewise(LSHR, lowBit).and(0x10)).convert(I2F, 0))
-                            .fma(xl, lo0);
-                    lo1 = ((FloatVector) v1.and(0xF).or(u1.lanewise(LSHR, lowBit).and(0x10)).convert(I2F, 0))
-                            .fma(xl, lo1);
-                    hi0 = ((FloatVector) v0.lanewise(LSHR, 4).or(u0.lanewise(LSHR, lowBit + 1).and(0x10))
-                            .convert(I2F, 0)).fma(xh, hi0);
-                    hi1 = ((FloatVector) v1.lanewise(LSHR, 4).or(u1.lanewise(LSHR, lowBit + 1).and(0x10))
-                            .convert(I2F, 0)).fma(xh, hi1);
+                    IntVector low0 = v0.and(0xF), low1 = v1.and(0xF);
+                    IntVector high0 = v0.lanewise(LSHR, 4), high1 = v1.lanewise(LSHR, 4);
+                    if (fifthBits) {
+                        // qh shifted so that bit 2j lands on 16 after a further shift by 2j, bit 2j+1 by 2j+1
+                        IntVector u0 = ((IntVector) c0.convertShape(ZERO_EXTEND_B2I, I, p)).lanewise(LSHL, 4);
+                        IntVector u1 = ((IntVector) c1.convertShape(ZERO_EXTEND_B2I, I, p)).lanewise(LSHL, 4);
+                        low0 = low0.or(u0.lanewise(LSHR, lowBit).and(0x10));
+                        low1 = low1.or(u1.lanewise(LSHR, lowBit).and(0x10));
+                        high0 = high0.or(u0.lanewise(LSHR, lowBit + 1).and(0x10));
+                        high1 = high1.or(u1.lanewise(LSHR, lowBit + 1).and(0x10));
+                    }
+                    lo0 = ((FloatVector) low0.convert(I2F, 0)).fma(xl, lo0);
+                    lo1 = ((FloatVector) low1.convert(I2F, 0)).fma(xl, lo1);
+                    hi0 = ((FloatVector) high0.convert(I2F, 0)).fma(xh, hi0);
+                    hi1 = ((FloatVector) high1.convert(I2F, 0)).fma(xh, hi1);
                 }
             }
             int f = 16 * (pair >> 2) + lowBit;

@@ -279,8 +279,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
     }
 
     /**
-     * Q4_K / Q5_K decode: {@link MatvecKernels#q4_KRows2} / {@link MatvecKernels#q5_KRows2} over
-     * pairs of rows; an odd last row repeats itself.
+     * Q4_K / Q5_K decode: {@link MatvecKernels#kQuantRows2} over pairs of rows; an odd last row
+     * repeats itself.
      */
     private static void kQuantMatvec(Tensor w, float[] xs, int xo, float[] groupSums, float[] y, int yOffset, int rows,
                                      int cols, int grain) {
@@ -302,11 +302,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 long o0 = r * rowBytes, o1 = Math.min(r + 1, r1 - 1) * rowBytes;
                 float offset0 = MatvecKernels.subBlockFactors(data, o0, blockBytes, 0, blocks, minSums, factors, s.lanes);
                 float offset1 = MatvecKernels.subBlockFactors(data, o1, blockBytes, 1, blocks, minSums, factors, s.lanes);
-                if (q5) {
-                    MatvecKernels.q5_KRows2(data, o0, o1, blocks, xs, xo, factors, offset0, offset1, out, 0, s.lanes);
-                } else {
-                    MatvecKernels.q4_KRows2(data, o0, o1, blocks, xs, xo, factors, offset0, offset1, out, 0, s.lanes);
-                }
+                MatvecKernels.kQuantRows2(data, o0, o1, blocks, q5, xs, xo, factors, offset0, offset1, out, 0, s.lanes);
                 System.arraycopy(out, 0, y, yOffset + r, Math.min(2, r1 - r));
             }
         });
