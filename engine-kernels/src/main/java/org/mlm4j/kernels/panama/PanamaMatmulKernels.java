@@ -171,6 +171,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         int blocks = cols / 32;
         GgmlType type = w.type();
         float[] q4Offsets = type == GgmlType.Q4_0 ? MatvecKernels.q4_0Offsets(xs, xo, cols) : null;
+        float[] q4Activations = type == GgmlType.Q4_0 ? MatvecKernels.q4_0Activations(xs, xo, cols) : null;
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
             float[] out = s.out;
@@ -197,7 +198,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
                     for (int pair = 0; pair < TILE_ROWS; pair += 2) {
                         ahead.upTo(data, Math.min(end, (r + pair + 2) * rowBytes));
                         if (q4Offsets != null) {
-                            MatvecKernels.q4_0Rows2(data, tileRows, pair, blocks, xs, xo, q4Offsets, out, lanes);
+                            MatvecKernels.q4_0Rows2(data, tileRows, pair, blocks, q4Activations, q4Offsets, out, lanes);
                         } else {
                             MatvecKernels.q8_0Rows2(data, tileRows, pair, blocks, xs, xo, out, lanes);
                         }
