@@ -24,11 +24,12 @@ import org.mlm4j.tensor.LittleEndian;
 
 /**
  * Decode matvec ({@code y = W·x}, one activation row) straight from Q4_0 / Q8_0 / Q2_K-Q6_K
- * blocks: two weight rows per pass share every activation load (Q2_K, Q3_K: one); each block's quants are
- * converted to floats (Q8_0's bytes directly, {@code B2F}; Q4_0's bytes whole and their high
- * nibbles, after widening to int lanes; Q4_K's nibbles masked there; Q6_K's and Q3_K's bit fields put together in the bytes, then {@code B2F}) and multiplied into a per-block partial with FMA (products of small
- * integers and the activation floats), then scaled by the row's block scale into one accumulator
- * per row; one horizontal sum per row at the end.
+ * blocks: two weight rows per pass share every activation load (Q2_K, Q3_K: one); each block's
+ * quants are converted to floats (Q8_0's bytes directly, {@code B2F}; Q4_0's bytes whole and their
+ * high nibbles, after widening to int lanes; Q4_K's nibbles masked there; Q6_K's and Q3_K's bit
+ * fields put together in the bytes, then {@code B2F}) and multiplied into a per-block partial with
+ * FMA (products of small integers and the activation floats), then scaled by the row's block scale
+ * into one accumulator per row; one horizontal sum per row at the end.
  *
  * <p>The activations are the floats {@code dX·qX} (exact) under GGML numerics or plain x under
  * FLOAT. Q4_0's −8 offset leaves the vector loop: {@code Σ(q−8)·x = Σq·x − 8·Σx}, and each block's
