@@ -2,7 +2,6 @@ package org.mlm4j.kernels.panama;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -432,11 +431,11 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 // same form, over the groups, with the offsets of each tile transposed
                 float[] mins = s.mins(tiles * width * groups);
                 MemorySegment offsetPanel = s.tiles(tiles * groups * width);
-                for (int t = 0; t < tiles * width; t++) {
-                    for (int g = 0; g < groups; g++) {
-                        offsetPanel.setAtIndex(ValueLayout.JAVA_FLOAT, (t / width * groups + g) * width + t % width,
-                                r0 + t < r1 ? mins[t * groups + g] : 0f);
-                    }
+                // rows past r1 (the last tile's padding) meet the activations with zero offsets
+                Arrays.fill(mins, (r1 - r0) * groups, tiles * width * groups, 0f);
+                for (int t0 = 0; t0 < tiles * width; t0 += VectorConstants.F.length()) {
+                    MatmulTiles.transpose(mins, t0 * groups, groups, offsetPanel,
+                            t0 / width * groups * width + t0 % width, s.rowStarts);
                 }
                 multiplySlices(offsetPanel, groups * width, 0, groups, groups, sumsInterleaved, rowGroups, acc, tileAcc,
                         tiles, MatmulTiles.SUM_BLOCK);
