@@ -183,6 +183,28 @@ public final class Blocks {
                     ? LittleEndian.u8(data, scales + s + 4) & 63
                     : (LittleEndian.u8(data, scales + s + 4) >>> 4) | (LittleEndian.u8(data, scales + s) >>> 6) << 4;
         }
+
+        /*
+         * The same four sub-blocks at a time, one value per byte of an int, from the 12 packed bytes
+         * read as little-endian ints a (bytes 0-3), b (4-7) and c (8-11), as ggml's kmask1..3 do:
+         * scales of sub-blocks 0-3 fourLow(a), of 4-7 fourHighScales(a, c); mins of 0-3 fourLow(b),
+         * of 4-7 fourHighMins(b, c).
+         */
+
+        /** Scales (from a) or mins (from b) of sub-blocks 0..3, byte t for sub-block t. */
+        public static int fourLow(int aOrB) {
+            return aOrB & 0x3F3F3F3F;
+        }
+
+        /** Scales of sub-blocks 4..7, byte t for sub-block 4 + t. */
+        public static int fourHighScales(int a, int c) {
+            return c & 0x0F0F0F0F | (a >>> 6 & 0x03030303) << 4;
+        }
+
+        /** Mins of sub-blocks 4..7, byte t for sub-block 4 + t. */
+        public static int fourHighMins(int b, int c) {
+            return c >>> 4 & 0x0F0F0F0F | (b >>> 6 & 0x03030303) << 4;
+        }
     }
 
     /**

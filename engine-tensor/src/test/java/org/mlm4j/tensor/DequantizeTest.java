@@ -208,6 +208,23 @@ class DequantizeTest {
     }
 
     @Test
+    void q4_KScalesFourAtATimeAsOneByOne() {
+        Random random = new Random(7);
+        byte[] packed = new byte[Blocks.K_SCALE_SIZE];
+        MemorySegment data = MemorySegment.ofArray(packed);
+        for (int trial = 0; trial < 200; trial++) {
+            random.nextBytes(packed);
+            int a = data.get(LittleEndian.INT, 0), b = data.get(LittleEndian.INT, 4), c = data.get(LittleEndian.INT, 8);
+            int[] four = {Blocks.Q4_K.fourLow(a), Blocks.Q4_K.fourHighScales(a, c), Blocks.Q4_K.fourLow(b),
+                    Blocks.Q4_K.fourHighMins(b, c)};
+            for (int s = 0; s < 8; s++) {
+                assertThat(four[s / 4] >>> 8 * (s % 4) & 0xFF).as("scale %d", s).isEqualTo(Blocks.Q4_K.scale(data, 0, s));
+                assertThat(four[2 + s / 4] >>> 8 * (s % 4) & 0xFF).as("min %d", s).isEqualTo(Blocks.Q4_K.min(data, 0, s));
+            }
+        }
+    }
+
+    @Test
     void q6_K() {
         float d = randomHalf();
         int[] q = randomLevels(256, 64);

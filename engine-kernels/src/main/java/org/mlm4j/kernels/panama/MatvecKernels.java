@@ -276,10 +276,10 @@ final class MatvecKernels {
             long header = row + (long) i * blockBytes;
             long lo = w.get(LittleEndian.LONG, header), hi = w.get(LittleEndian.LONG, header + 8);
             int a = (int) (lo >>> 32), b = (int) hi, c = (int) (hi >>> 32);
-            int scalesLow = a & 0x3F3F3F3F;
-            int scalesHigh = c & 0x0F0F0F0F | (a >>> 6 & 0x03030303) << 4;
-            int minsLow = b & 0x3F3F3F3F;
-            int minsHigh = c >>> 4 & 0x0F0F0F0F | (b >>> 6 & 0x03030303) << 4;
+            int scalesLow = Blocks.Q4_K.fourLow(a);
+            int scalesHigh = Blocks.Q4_K.fourHighScales(a, c);
+            int minsLow = Blocks.Q4_K.fourLow(b);
+            int minsHigh = Blocks.Q4_K.fourHighMins(b, c);
             ByteVector packed = LongVector.zero(LongVector.SPECIES_128)
                     .withLane(0, Integer.toUnsignedLong(scalesLow) | (long) scalesHigh << 32)
                     .withLane(1, Integer.toUnsignedLong(minsLow) | (long) minsHigh << 32)

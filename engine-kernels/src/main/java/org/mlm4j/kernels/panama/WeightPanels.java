@@ -126,8 +126,8 @@ final class WeightPanels {
                     int a = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES);
                     int b = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES + 4);
                     int c = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES + 8);
-                    int fourScales = pair == 0 ? a & 0x3F3F3F3F : c & 0x0F0F0F0F | (a >>> 6 & 0x03030303) << 4;
-                    int fourMins = pair == 0 ? b & 0x3F3F3F3F : c >>> 4 & 0x0F0F0F0F | (b >>> 6 & 0x03030303) << 4;
+                    int fourScales = pair == 0 ? Blocks.Q4_K.fourLow(a) : Blocks.Q4_K.fourHighScales(a, c);
+                    int fourMins = pair == 0 ? Blocks.Q4_K.fourLow(b) : Blocks.Q4_K.fourHighMins(b, c);
                     for (int s = 0; s < 4; s++) {
                         scales[(2 * u + s) * width + t] = d * (fourScales >>> 8 * s & 0xFF);
                         mins[mo + t * groups + column / 32 + s] = -dmin * (fourMins >>> 8 * s & 0xFF);
@@ -145,11 +145,7 @@ final class WeightPanels {
                 sideBySide(w, from, rowBytes, n, words, (u * unitInts + j) * width);
             }
         }
-        for (int t = n; t < width; t++) {
-            for (int i = 0; i < kc / 32; i++) {
-                scales[i * width + t] = 0f;
-            }
-        }
+        zeroPaddingRows(scales, n, kc / 32);
         for (int u = 0; u < kc / unitCols; u++) {
             for (int v = 0; v < width; v += L) {
                 int wo = u * unitInts * width + v;
@@ -168,6 +164,16 @@ final class WeightPanels {
                     FloatVector offset = d.mul(-8f);
                     nibbleColumns(words, wo, ints, -1, 0, d, offset, d, offset, panel, column);
                 }
+            }
+        }
+    }
+
+    /** Rows {@code n …} of a tile past the tensor's last row get zero scales in all {@code groups}. */
+    private static void zeroPaddingRows(float[] scales, int n, int groups) {
+        int width = MatmulTiles.OUTER_ROWS;
+        for (int t = n; t < width; t++) {
+            for (int g = 0; g < groups; g++) {
+                scales[g * width + t] = 0f;
             }
         }
     }
@@ -210,11 +216,7 @@ final class WeightPanels {
                 sideBySide(w, from, rowBytes, n, words, (24 * u + j) * width);
             }
         }
-        for (int t = n; t < width; t++) {
-            for (int g = 0; g < kc / 16; g++) {
-                scales[g * width + t] = 0f;
-            }
-        }
+        zeroPaddingRows(scales, n, kc / 16);
         for (int u = 0; u < kc / 128; u++) {
             for (int v = 0; v < width; v += L) {
                 q6_KColumns(words, 24 * u * width + v, scales, 8 * u * width + v, panel, 128 * u * width + v);
