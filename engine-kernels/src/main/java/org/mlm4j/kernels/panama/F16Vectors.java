@@ -39,8 +39,21 @@ final class F16Vectors {
                 .reinterpretAsFloats();
     }
 
+    /**
+     * Runs from this long go through a plain loop of {@link Float#float16ToFloat}, which C2
+     * compiles to {@code vcvtph2ps}: at 512 bits 0.054 ns a value for 1024 values against 0.113 in
+     * registers, but 0.182 against 0.114 for 128 (the loop's entry and exit cost more than it saves).
+     */
+    private static final int PLAIN_LOOP_FROM = 512;
+
     /** {@code dst[i] = fp32(src[i])} for n values. */
     static void toFloats(short[] src, int srcOffset, float[] dst, int dstOffset, int n) {
+        if (n >= PLAIN_LOOP_FROM) {
+            for (int i = 0; i < n; i++) {
+                dst[dstOffset + i] = Float.float16ToFloat(src[srcOffset + i]);
+            }
+            return;
+        }
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             load(src, srcOffset + i).intoArray(dst, dstOffset + i);
