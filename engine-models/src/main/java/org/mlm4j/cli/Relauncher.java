@@ -50,8 +50,18 @@ final class Relauncher {
      * one prompt) runs each Vector API kernel in the slow tiers until C2 reaches it, and with one
      * C2 thread the queue holds it there for seconds; measured on the MobileVLM V2 encoder, the
      * first image took 0.6–1.6 s less CPU in 7 of 7 runs (bench/README.md, vision encoder).
+     *
+     * <p>{@code TypeProfileLevel=222}: profile argument and return types at every call, not only
+     * at method-handle calls. A kernel's loop-carried vector (an accumulator) is a phi whose exact
+     * class C2 does not always know; these profiles give it one to speculate on. Without them, in
+     * some compiles (which ones depends on what ran first: after a prompt, never on a decode-only
+     * start), C2 could not unbox the accumulator ({@code -XX:+PrintIntrinsics}:
+     * "unbox failed v3"), left its FMAs to the Vector API's Java fallback and allocated on every
+     * iteration. Measured on the Q6_K decode kernel of a Q4_K_M model after a 64-token prompt:
+     * tg32 ~6.0 instead of ~7.2 tok/s in 13 of 20 runs without the option, in none of 21 with it
+     * (bench/README.md, seventh session).
      */
-    static final List<String> JIT_OPTIONS = List.of("-XX:CICompilerCount=4");
+    static final List<String> JIT_OPTIONS = List.of("-XX:CICompilerCount=4", "-XX:TypeProfileLevel=222");
 
     /** The command line of the relaunch: the same java and JVM options, plus the module and {@link #JIT_OPTIONS}. */
     static List<String> command(String java, List<String> jvmOptions, Path jar, String[] args) {

@@ -38,6 +38,7 @@ class RelauncherTest {
         assertThat(Relauncher.command("/usr/bin/java", List.of("-Xmx2g", "-Dmlm4j.vector=true"), JAR,
                 new String[] {"inspect", "model file.gguf", "--json"}))
                 .containsExactly("/usr/bin/java", "--add-modules", "jdk.incubator.vector", "-XX:CICompilerCount=4",
+                        "-XX:TypeProfileLevel=222",
                         "-Xmx2g", "-Dmlm4j.vector=true",
                         "-jar", JAR.toString(), "inspect", "model file.gguf", "--json");
     }
