@@ -177,6 +177,38 @@ class AttentionKernelsTest {
     }
 
     @Test
+    void decodeOverAWrappedRingEqualsDecodeOverTheWholeCache() {
+        // a window of 40 over a ring of 40 rows: at every position from 40 on, the window's rows wrap
+        // around the ring's end somewhere inside the kernel's blocks of 16 positions
+        int heads = 4;
+        int nKv = 2;
+        int headDim = 24;
+        int window = 40;
+        int total = 100;
+        int width = heads * headDim;
+        int kvWidth = nKv * headDim;
+        float[] q = randoms(total * width);
+        float[] k = randoms(total * kvWidth);
+        float[] v = randoms(total * kvWidth);
+        AttentionMask mask = AttentionMask.slidingWindow(window);
+        for (AttentionKernels kernels : new AttentionKernels[] {KernelProvider.scalar().attention(), KernelProvider.get().attention()}) {
+            for (KvBuffer.Type type : KvBuffer.Type.values()) {
+                KvBuffer whole = KvBuffer.allocate(type, total, nKv, headDim);
+                KvBuffer ring = KvBuffer.ring(type, 0, window, nKv, headDim);
+                for (int t = 0; t < total; t++) {
+                    whole.put(t, k, t * kvWidth, v, t * kvWidth, kvWidth, 1);
+                    ring.put(t, k, t * kvWidth, v, t * kvWidth, kvWidth, 1);
+                    float[] expected = new float[width];
+                    float[] actual = new float[width];
+                    kernels.attention(q, t * width, width, 1, heads, t, whole, mask, 0.3f, expected, 0, width);
+                    kernels.attention(q, t * width, width, 1, heads, t, ring, mask, 0.3f, actual, 0, width);
+                    assertThat(actual).as("%s %s at %d", kernels, type, t).containsExactly(expected);
+                }
+            }
+        }
+    }
+
+    @Test
     void simdAgreesWithScalarTwinOverAwkwardHeadSizes() {
         for (KvBuffer.Type type : KvBuffer.Type.values()) {
             // F16: a probability may round to the neighbouring fp16 when the float sums differ by an ulp
