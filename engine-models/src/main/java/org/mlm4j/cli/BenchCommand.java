@@ -36,6 +36,12 @@ final class BenchCommand implements Command {
     }
 
     @Override
+    public String help(List<String> args) {
+        return args.isEmpty() ? help() : SUBCOMMANDS.stream().filter(c -> c.name().equals(args.getFirst()))
+                .findFirst().map(Command::help).orElseGet(this::help);
+    }
+
+    @Override
     public int run(Options options, PrintStream out, PrintStream err) throws Exception {
         if (options.positional().isEmpty()) {
             throw new UsageException("missing subcommand");

@@ -66,7 +66,7 @@ public final class Main {
         List<String> rest = Arrays.asList(args).subList(1, args.length);
         boolean verbose = rest.contains("--verbose");
         if (rest.contains("--help") || rest.contains("-h")) {
-            out.print(command.help());
+            out.print(command.help(rest));
             return 0;
         }
         try {

@@ -43,6 +43,16 @@ class MainTest {
     }
 
     @Test
+    void benchSubcommandsHaveTheirOwnHelp() {
+        for (String sub : new String[] {"model", "kernels", "vision", "image-tokens"}) {
+            CliRun r = CliRun.of("bench", sub, "--help");
+            assertThat(r.code()).isZero();
+            assertThat(r.out()).startsWith("usage: mlm4j bench " + sub + " ");
+        }
+        assertThat(CliRun.of("bench", "--help").out()).startsWith("usage: mlm4j bench SUBCOMMAND");
+    }
+
+    @Test
     void versionNamesTheKernels() {
         CliRun r = CliRun.of("--version");
         assertThat(r.code()).isZero();
