@@ -43,7 +43,7 @@ final class GenerateCommand implements Command {
                   --image FILES   image files, comma-separated; each replaces one <image> in the prompt,
                                   in order (the text before the first image takes BOS, the rest does not,
                                   as llama.cpp's llava-cli). A prompt without <image> is put in the
-                                  MobileVLM / Vicuna format: "<system> USER: <image>\nPROMPT ASSISTANT:"
+                                  MobileVLM / Vicuna format: "<system> USER: <image>\\nPROMPT ASSISTANT:"
                   --vision-preset pytorch|llamacpp
                                   pytorch (default): what the original PyTorch models compute;
                                   llamacpp: llama.cpp's clip.cpp numbers, quirks included
