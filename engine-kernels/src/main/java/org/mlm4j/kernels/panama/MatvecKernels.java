@@ -313,6 +313,11 @@ final class MatvecKernels {
         return sums;
     }
 
+    /** {@link VectorConstants#B_TO_I}'s bytes as int lanes: Q6_K's quants, shifted a whole int at a time. */
+    private static final VectorSpecies<Integer> Q6_K_LOAD = B_TO_I.withLanes(int.class);
+    /** In every byte of an int: its low 4 bits (a quant's low nibble), bits 4-5 (its high bit pair). */
+    private static final int LOW4 = 0x0F0F0F0F, HIGH2 = 0x30303030;
+
     /**
      * Two rows of Q6_K at byte offsets {@code o0}, {@code o1}: {@code Σ_blocks Σ_g d·sc_g·Σ (q − 32)·x}
      * without the −32 (the caller adds {@code −32·Σ_g d·sc_g·groupSums[g]} over the 16-element
@@ -328,6 +333,14 @@ final class MatvecKernels {
      * widening the three byte vectors first and assembling in int lanes, one row at a time, 2048x2048
      * in L3, one thread: 5.9 → 6.6 GB/s at 512 bits, 2.5 → 3.0 at 128, 4.8 → 4.7 at 256; two rows
      * sharing the activation loads then took it to 6.9, 3.6 and 5.4 GB/s.
+     *
+     * <p>The bytes are loaded as int lanes ({@link #Q6_K_LOAD}) and seen as bytes once, for the
+     * widening. Loaded as bytes and reinterpreted as ints for each shift and back, the kernel
+     * depended on how C2 inlined the Vector API's reinterpret calls, virtual calls whose profiles
+     * every kernel shares: after the other kernels of {@code bench kernels --quick} had run, its
+     * compile left FMAs to the Java fallback in 4 runs of 5 (4.8-5.7 instead of 6.9 GB/s); with
+     * int loads, in 1 of 13, and as fast in L3 (8.7 → 8.8 GB/s at 512 bits, 6.4 → 6.5 at 256, 4.1
+     * at 128).
      */
     static void q6_KRows2(MemorySegment w, long o0, long o1, int blocks, float[] x, int xo, float[] scales0,
                           float[] scales1, float[] lanes) {
@@ -340,30 +353,22 @@ final class MatvecKernels {
             int e0 = xo + 256 * i + 128 * n + l0;
             FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0, r0 = p0, r1 = p0, r2 = p0, r3 = p0;
             for (int g = 0; g < 16; g += BL) {
-                // row 0's low and high quant bytes a, b, h and row 1's c, d, k; the bytes shifted as
-                // ints, what crosses into a neighbour byte masked off
-                ByteVector a = ByteVector.fromMemorySegment(B_TO_I, w, o0 + ql + g, LE);
-                ByteVector b = ByteVector.fromMemorySegment(B_TO_I, w, o0 + ql + 32 + g, LE);
-                ByteVector h = ByteVector.fromMemorySegment(B_TO_I, w, o0 + qh + g, LE);
-                ByteVector c = ByteVector.fromMemorySegment(B_TO_I, w, o1 + ql + g, LE);
-                ByteVector d = ByteVector.fromMemorySegment(B_TO_I, w, o1 + ql + 32 + g, LE);
-                ByteVector k = ByteVector.fromMemorySegment(B_TO_I, w, o1 + qh + g, LE);
-                ByteVector q0 = a.and((byte) 0x0F)
-                        .or(h.reinterpretAsInts().lanewise(LSHL, 4).reinterpretAsBytes().and((byte) 0x30));
-                ByteVector q1 = b.and((byte) 0x0F)
-                        .or(h.reinterpretAsInts().lanewise(LSHL, 2).reinterpretAsBytes().and((byte) 0x30));
-                ByteVector q2 = a.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
-                        .or(h.and((byte) 0x30));
-                ByteVector q3 = b.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
-                        .or(h.reinterpretAsInts().lanewise(LSHR, 2).reinterpretAsBytes().and((byte) 0x30));
-                ByteVector s0 = c.and((byte) 0x0F)
-                        .or(k.reinterpretAsInts().lanewise(LSHL, 4).reinterpretAsBytes().and((byte) 0x30));
-                ByteVector s1 = d.and((byte) 0x0F)
-                        .or(k.reinterpretAsInts().lanewise(LSHL, 2).reinterpretAsBytes().and((byte) 0x30));
-                ByteVector s2 = c.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
-                        .or(k.and((byte) 0x30));
-                ByteVector s3 = d.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
-                        .or(k.reinterpretAsInts().lanewise(LSHR, 2).reinterpretAsBytes().and((byte) 0x30));
+                // row 0's low and high quant bytes a, b, h and row 1's c, d, k, four to an int lane;
+                // shifted as ints, what crosses into a neighbour byte masked off
+                IntVector a = IntVector.fromMemorySegment(Q6_K_LOAD, w, o0 + ql + g, LE);
+                IntVector b = IntVector.fromMemorySegment(Q6_K_LOAD, w, o0 + ql + 32 + g, LE);
+                IntVector h = IntVector.fromMemorySegment(Q6_K_LOAD, w, o0 + qh + g, LE);
+                IntVector c = IntVector.fromMemorySegment(Q6_K_LOAD, w, o1 + ql + g, LE);
+                IntVector d = IntVector.fromMemorySegment(Q6_K_LOAD, w, o1 + ql + 32 + g, LE);
+                IntVector k = IntVector.fromMemorySegment(Q6_K_LOAD, w, o1 + qh + g, LE);
+                ByteVector q0 = a.and(LOW4).or(h.lanewise(LSHL, 4).and(HIGH2)).reinterpretAsBytes();
+                ByteVector q1 = b.and(LOW4).or(h.lanewise(LSHL, 2).and(HIGH2)).reinterpretAsBytes();
+                ByteVector q2 = a.lanewise(LSHR, 4).and(LOW4).or(h.and(HIGH2)).reinterpretAsBytes();
+                ByteVector q3 = b.lanewise(LSHR, 4).and(LOW4).or(h.lanewise(LSHR, 2).and(HIGH2)).reinterpretAsBytes();
+                ByteVector s0 = c.and(LOW4).or(k.lanewise(LSHL, 4).and(HIGH2)).reinterpretAsBytes();
+                ByteVector s1 = d.and(LOW4).or(k.lanewise(LSHL, 2).and(HIGH2)).reinterpretAsBytes();
+                ByteVector s2 = c.lanewise(LSHR, 4).and(LOW4).or(k.and(HIGH2)).reinterpretAsBytes();
+                ByteVector s3 = d.lanewise(LSHR, 4).and(LOW4).or(k.lanewise(LSHR, 2).and(HIGH2)).reinterpretAsBytes();
                 for (int p = 0; p < B_TO_I_PARTS; p++) {
                     int e = e0 + g + p * L;
                     FloatVector x0 = FloatVector.fromArray(F, x, e), x1 = FloatVector.fromArray(F, x, e + 32);
