@@ -397,6 +397,11 @@ final class MatvecKernels {
         acc1.intoArray(lanes, F.length());
     }
 
+    /** Q3_K's 16-byte loads as int lanes: its quants shifted a whole int at a time. */
+    private static final VectorSpecies<Integer> Q3_K_LOAD = Q4_K_LOAD.withLanes(int.class);
+    /** In every byte of an int: its low 2 bits (a Q3_K quant's low bits), bit 2 (its third bit). */
+    private static final int LOW2 = 0x03030303, BIT2 = 0x04040404;
+
     /**
      * One row of Q3_K at byte offset {@code o}: {@code Σ_blocks Σ_g d·sc_g·Σ q·x} with the 3-bit
      * quants taken as 0..7 (the caller adds {@code −4·Σ_g d·sc_g·groupSums[g]}), {@code scales[16i + g]
@@ -405,7 +410,7 @@ final class MatvecKernels {
      * low bits at bits 2j, 2j+1 of {@code qs[32n + 16h + l]} and its third bit at bit 4n + j of
      * {@code hmask[16h + l]}; each run of 16 values has one scale. The values are put together in
      * the loaded bytes, as in {@link #q6_KRows2} (2048x2048 in L3, one thread: 1.5 → 1.9 GB/s at 128
-     * bits, 2.6 → 2.7 at 256, 3.5 → 3.6 at 512).
+     * bits, 2.6 → 2.7 at 256, 3.5 → 3.6 at 512), loaded as int lanes as there.
      */
     static void q3_KRow(MemorySegment w, long o, int blocks, float[] x, int xo, float[] scales, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
@@ -413,23 +418,19 @@ final class MatvecKernels {
         for (int run = 0; run < 4 * blocks; run++) {
             int i = run >> 2, n = (run >> 1) & 1, h = run & 1;
             long block = o + (long) i * Blocks.Q3_K.BYTES;
-            ByteVector qs = ByteVector.fromMemorySegment(Q4_K_LOAD, w, block + Blocks.Q3_K.QS + 32 * n + 16 * h, LE);
-            ByteVector hm = ByteVector.fromMemorySegment(Q4_K_LOAD, w, block + Blocks.Q3_K.HMASK + 16 * h, LE);
+            IntVector qs = IntVector.fromMemorySegment(Q3_K_LOAD, w, block + Blocks.Q3_K.QS + 32 * n + 16 * h, LE);
+            IntVector hm = IntVector.fromMemorySegment(Q3_K_LOAD, w, block + Blocks.Q3_K.HMASK + 16 * h, LE);
             int e0 = xo + 256 * i + 128 * n + 16 * h;
             FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
-            // the bytes shifted as ints (what crosses into a neighbour byte is masked off); the third
-            // bits of j = 0..3 moved to bit 2: hmask >> (4n + j − 2), as one shift (shifting left and
-            // then right would lose the top byte's bits 6-7 off the int)
-            IntVector qsInts = qs.reinterpretAsInts();
-            IntVector hmInts = hm.reinterpretAsInts();
-            IntVector third = n == 0 ? hmInts.lanewise(LSHL, 2) : hmInts.lanewise(LSHR, 2);
-            ByteVector q0 = qs.and((byte) 3).or(third.reinterpretAsBytes().and((byte) 4));
-            ByteVector q1 = qsInts.lanewise(LSHR, 2).reinterpretAsBytes().and((byte) 3)
-                    .or(third.lanewise(LSHR, 1).reinterpretAsBytes().and((byte) 4));
-            ByteVector q2 = qsInts.lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 3)
-                    .or(third.lanewise(LSHR, 2).reinterpretAsBytes().and((byte) 4));
-            ByteVector q3 = qsInts.lanewise(LSHR, 6).reinterpretAsBytes().and((byte) 3)
-                    .or(third.lanewise(LSHR, 3).reinterpretAsBytes().and((byte) 4));
+            // the bytes shifted as ints, four to a lane (what crosses into a neighbour byte is masked
+            // off), then seen as bytes once, as in q6_KRows2; the third bits of j = 0..3 moved to
+            // bit 2: hmask >> (4n + j − 2), as one shift (shifting left and then right would lose the
+            // top byte's bits 6-7 off the int)
+            IntVector third = n == 0 ? hm.lanewise(LSHL, 2) : hm.lanewise(LSHR, 2);
+            ByteVector q0 = qs.and(LOW2).or(third.and(BIT2)).reinterpretAsBytes();
+            ByteVector q1 = qs.lanewise(LSHR, 2).and(LOW2).or(third.lanewise(LSHR, 1).and(BIT2)).reinterpretAsBytes();
+            ByteVector q2 = qs.lanewise(LSHR, 4).and(LOW2).or(third.lanewise(LSHR, 2).and(BIT2)).reinterpretAsBytes();
+            ByteVector q3 = qs.lanewise(LSHR, 6).and(LOW2).or(third.lanewise(LSHR, 3).and(BIT2)).reinterpretAsBytes();
             for (int p = 0; p < 16 / L; p++) {
                 int e = e0 + p * L;
                 p0 = ((FloatVector) q0.convertShape(B2F, F, p)).fma(FloatVector.fromArray(F, x, e), p0);
