@@ -183,9 +183,10 @@ final class MatvecKernels {
      * than 16-byte ones widened in two parts (3.9 vs 5.1 GB/s, 2048x2048 in L3, one thread).
      */
     private static final VectorSpecies<Byte> Q4_K_LOAD = ByteVector.SPECIES_128;
-    /** Q5_K's 16-byte loads as int lanes; {@link #BIT4}: bit 4 of every byte of an int, a fifth bit's place. */
-    private static final VectorSpecies<Integer> K_QUANT_LOAD = Q4_K_LOAD.withLanes(int.class);
-    private static final int BIT4 = 0x10101010;
+    /** The same 16 bytes as int lanes, for the kernels that put values together in the bytes (Q5_K, Q3_K). */
+    private static final VectorSpecies<Integer> Q4_K_LOAD_INTS = Q4_K_LOAD.withLanes(int.class);
+    /** In every byte of an int: its low nibble; its bit 4 (where a Q5_K value's fifth bit goes). */
+    private static final int LOW4 = 0x0F0F0F0F, BIT4 = 0x10101010;
 
     /**
      * Two rows of Q4_K (or Q5_K) at byte offsets {@code o0}, {@code o1}: {@code out[at + r] = Σ_blocks Σ_j
@@ -223,10 +224,10 @@ final class MatvecKernels {
                     // (bit 2j of qh to bit 4 of the low nibble's byte, bit 2j + 1 to the high one's:
                     // shifted right first, so that no byte's bit leaves the int), then widened from
                     // bytes, as Q6_K's
-                    IntVector b0 = IntVector.fromMemorySegment(K_QUANT_LOAD, w, o0 + q + g, LE);
-                    IntVector b1 = IntVector.fromMemorySegment(K_QUANT_LOAD, w, o1 + q + g, LE);
-                    IntVector c0 = IntVector.fromMemorySegment(K_QUANT_LOAD, w, o0 + h + g, LE);
-                    IntVector c1 = IntVector.fromMemorySegment(K_QUANT_LOAD, w, o1 + h + g, LE);
+                    IntVector b0 = IntVector.fromMemorySegment(Q4_K_LOAD_INTS, w, o0 + q + g, LE);
+                    IntVector b1 = IntVector.fromMemorySegment(Q4_K_LOAD_INTS, w, o1 + q + g, LE);
+                    IntVector c0 = IntVector.fromMemorySegment(Q4_K_LOAD_INTS, w, o0 + h + g, LE);
+                    IntVector c1 = IntVector.fromMemorySegment(Q4_K_LOAD_INTS, w, o1 + h + g, LE);
                     ByteVector low0 = b0.and(LOW4).or(c0.lanewise(LSHR, lowBit).lanewise(LSHL, 4).and(BIT4))
                             .reinterpretAsBytes();
                     ByteVector low1 = b1.and(LOW4).or(c1.lanewise(LSHR, lowBit).lanewise(LSHL, 4).and(BIT4))
@@ -337,8 +338,8 @@ final class MatvecKernels {
 
     /** {@link VectorConstants#B_TO_I}'s bytes as int lanes: Q6_K's quants, shifted a whole int at a time. */
     private static final VectorSpecies<Integer> Q6_K_LOAD = B_TO_I.withLanes(int.class);
-    /** In every byte of an int: its low 4 bits (a quant's low nibble), bits 4-5 (its high bit pair). */
-    private static final int LOW4 = 0x0F0F0F0F, HIGH2 = 0x30303030;
+    /** In every byte of an int: bits 4-5, where a Q6_K value's high bit pair goes. */
+    private static final int HIGH2 = 0x30303030;
 
     /**
      * Two rows of Q6_K at byte offsets {@code o0}, {@code o1}: {@code Σ_blocks Σ_g d·sc_g·Σ (q − 32)·x}
@@ -419,9 +420,7 @@ final class MatvecKernels {
         acc1.intoArray(lanes, F.length());
     }
 
-    /** Q3_K's 16-byte loads as int lanes: its quants shifted a whole int at a time. */
-    private static final VectorSpecies<Integer> Q3_K_LOAD = Q4_K_LOAD.withLanes(int.class);
-    /** In every byte of an int: its low 2 bits (a Q3_K quant's low bits), bit 2 (its third bit). */
+    /** In every byte of an int: its low 2 bits (a Q3_K value's low bits), bit 2 (its third bit). */
     private static final int LOW2 = 0x03030303, BIT2 = 0x04040404;
 
     /**
@@ -440,8 +439,8 @@ final class MatvecKernels {
         for (int run = 0; run < 4 * blocks; run++) {
             int i = run >> 2, n = (run >> 1) & 1, h = run & 1;
             long block = o + (long) i * Blocks.Q3_K.BYTES;
-            IntVector qs = IntVector.fromMemorySegment(Q3_K_LOAD, w, block + Blocks.Q3_K.QS + 32 * n + 16 * h, LE);
-            IntVector hm = IntVector.fromMemorySegment(Q3_K_LOAD, w, block + Blocks.Q3_K.HMASK + 16 * h, LE);
+            IntVector qs = IntVector.fromMemorySegment(Q4_K_LOAD_INTS, w, block + Blocks.Q3_K.QS + 32 * n + 16 * h, LE);
+            IntVector hm = IntVector.fromMemorySegment(Q4_K_LOAD_INTS, w, block + Blocks.Q3_K.HMASK + 16 * h, LE);
             int e0 = xo + 256 * i + 128 * n + 16 * h;
             FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
             // the bytes shifted as ints, four to a lane (what crosses into a neighbour byte is masked
