@@ -18,6 +18,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.LittleEndian;
@@ -287,28 +288,28 @@ final class MatvecKernels {
      * <p>With the packed bytes 4-7, 8-11, 12-15 of a header as ints {@code a, b, c}, sub-block
      * t &lt; 4 has scale {@code a[t] & 63} and min {@code b[t] & 63}; sub-block 4 + t has scale
      * {@code c[t] & 15 | (a[t] >> 6) << 4} and min {@code c[t] >> 4 | (b[t] >> 6) << 4}
-     * ({@link Blocks.Q4_K#scale}, {@link Blocks.Q4_K#min}): computed for the four bytes of an int at
-     * once, as ggml's AVX2 path does (its {@code kmask1..3}), then the 8 scales and 8 mins widened to
-     * floats as one vector of 16 bytes. Byte by byte in scalar code this unpacking took as long as
-     * the kernel on an MobileLLaMA-1.4B Q4_K_M decode (bench/README.md, fourth session).
+     * ({@link Blocks.Q4_K#scale}, {@link Blocks.Q4_K#min}): computed for the 16 bytes of a header at
+     * once in one byte vector, two byte shuffles putting each value's low and high bits in its lane,
+     * then the 8 scales and 8 mins widened to floats. Byte by byte in scalar code this unpacking took
+     * as long as the kernel on an MobileLLaMA-1.4B Q4_K_M decode (bench/README.md, fourth session);
+     * four bytes at a time in ints ({@link Blocks.Q4_K#fourLow}, as ggml's AVX2 {@code kmask1..3})
+     * and put in a vector by {@code withLane}, a quarter of this kernel's time, 2.5 / 5 / 1 % more
+     * than the shuffles at 512 / 256 / 128 bits (bench/README.md, eighth session).
      */
     static float subBlockFactors(MemorySegment w, long row, int blockBytes, int r, int blocks, float[] minSums,
                                  float[] factors, float[] lanes) {
         FloatVector offset = FloatVector.zero(F);
         for (int i = 0; i < blocks; i++) {
             long header = row + (long) i * blockBytes;
-            long lo = w.get(LittleEndian.LONG, header), hi = w.get(LittleEndian.LONG, header + 8);
-            int a = (int) (lo >>> 32), b = (int) hi, c = (int) (hi >>> 32);
-            int scalesLow = Blocks.Q4_K.fourLow(a);
-            int scalesHigh = Blocks.Q4_K.fourHighScales(a, c);
-            int minsLow = Blocks.Q4_K.fourLow(b);
-            int minsHigh = Blocks.Q4_K.fourHighMins(b, c);
-            ByteVector packed = LongVector.zero(LongVector.SPECIES_128)
-                    .withLane(0, Integer.toUnsignedLong(scalesLow) | (long) scalesHigh << 32)
-                    .withLane(1, Integer.toUnsignedLong(minsLow) | (long) minsHigh << 32)
-                    .reinterpretAsBytes();
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat((short) lo));
-            FloatVector dmin = FloatVector.broadcast(F, -Float.float16ToFloat((short) (lo >>> 16)));
+            ByteVector bytes = ByteVector.fromMemorySegment(Q4_K_LOAD, w, header, LE);
+            // each scale's and min's low bits brought to its lane (the high nibble for mins 4-7),
+            // then the bytes holding the two high bits of scales and mins 4-7
+            ByteVector low = bytes.rearrange(FACTOR_LOW_BYTES);
+            ByteVector packed = low.blend(low.lanewise(LSHR, 4), MINS_4_TO_7).and(FACTOR_LOW_MASK)
+                    .or(bytes.rearrange(FACTOR_HIGH_BYTES).lanewise(LSHR, 2).and(FACTOR_HIGH_MASK));
+            int dd = w.get(LittleEndian.INT, header);
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat((short) dd));
+            FloatVector dmin = FloatVector.broadcast(F, -Float.float16ToFloat((short) (dd >>> 16)));
             for (int p = 0; p < 16 / L; p++) {
                 int at = 16 * i + p * L;
                 VectorMask<Float> minLanes = FloatVector.fromArray(F, MIN_LANES, p * L).compare(NE, 0);
@@ -323,6 +324,20 @@ final class MatvecKernels {
 
     /** Of the 16 floats {@link #subBlockFactors} writes per block, 1 where a min is, 0 where a scale. */
     private static final float[] MIN_LANES = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+    /**
+     * For {@link #subBlockFactors}, lane by lane (scales 0-3, scales 4-7, mins 0-3, mins 4-7): the
+     * header byte with the value's low bits (a, c, b, c), the one with its two high bits (none, a,
+     * none, b), and the masks that keep them.
+     */
+    private static final VectorShuffle<Byte> FACTOR_LOW_BYTES = VectorShuffle.fromValues(Q4_K_LOAD,
+            4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
+    private static final VectorShuffle<Byte> FACTOR_HIGH_BYTES = VectorShuffle.fromValues(Q4_K_LOAD,
+            4, 5, 6, 7, 4, 5, 6, 7, 8, 9, 10, 11, 8, 9, 10, 11);
+    private static final VectorMask<Byte> MINS_4_TO_7 = VectorMask.fromLong(Q4_K_LOAD, 0xF000L);
+    private static final ByteVector FACTOR_LOW_MASK = ByteVector.fromArray(Q4_K_LOAD,
+            new byte[] {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
+    private static final ByteVector FACTOR_HIGH_MASK = ByteVector.fromArray(Q4_K_LOAD,
+            new byte[] {0, 0, 0, 0, 48, 48, 48, 48, 0, 0, 0, 0, 48, 48, 48, 48}, 0);
 
     /**
      * The activation's sums per 32-element sub-block ({@code groupSums}) as {@link #subBlockFactors}
