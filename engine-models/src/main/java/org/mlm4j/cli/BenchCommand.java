@@ -2,6 +2,7 @@ package org.mlm4j.cli;
 
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code bench SUBCOMMAND}: speed measurements, one subcommand per subject ({@code model}: a whole
@@ -37,8 +38,7 @@ final class BenchCommand implements Command {
 
     @Override
     public String help(List<String> args) {
-        return args.isEmpty() ? help() : SUBCOMMANDS.stream().filter(c -> c.name().equals(args.getFirst()))
-                .findFirst().map(Command::help).orElseGet(this::help);
+        return args.isEmpty() ? help() : subcommand(args.getFirst()).map(Command::help).orElseGet(this::help);
     }
 
     @Override
@@ -47,11 +47,11 @@ final class BenchCommand implements Command {
             throw new UsageException("missing subcommand");
         }
         String name = options.positional().getFirst();
-        for (Command c : SUBCOMMANDS) {
-            if (c.name().equals(name)) {
-                return c.run(options, out, err);
-            }
-        }
-        throw new UsageException("unknown bench subcommand '" + name + "'");
+        Command c = subcommand(name).orElseThrow(() -> new UsageException("unknown bench subcommand '" + name + "'"));
+        return c.run(options, out, err);
+    }
+
+    private static Optional<Command> subcommand(String name) {
+        return SUBCOMMANDS.stream().filter(c -> c.name().equals(name)).findFirst();
     }
 }
