@@ -35,7 +35,7 @@ import org.mlm4j.tensor.LittleEndian;
  * <p>The activations are the floats {@code dX·qX} (exact) under GGML numerics or plain x under
  * FLOAT. Q4_0's −8 offset leaves the vector loop: {@code Σ(q−8)·x = Σq·x − 8·Σx}, and each block's
  * partial sums start from a vector whose lanes add up to {@code −8·Σx} ({@link #q4_0Offsets},
- * one load per block; as a scalar sum inside the loop its 4-cycle add chain cost a quarter of it).
+ * one broadcast per block; as a scalar sum inside the loop its 4-cycle add chain cost a quarter of it).
  *
  * <p>Q4_0 and Q8_0 block scales are converted from fp16 where they are used. The caller reads the
  * cache lines of each row pair in one burst just before ({@link LinesAhead}): earlier versions
@@ -101,9 +101,9 @@ final class MatvecKernels {
     /**
      * As {@link #q8_0Rows2} for the two rows {@code rows[first]}, {@code rows[first + 1]} of Q4_0
      * blocks, with the activations as {@link #q4_0Activations} rearranges them. The nibbles are
-     * taken as 0..15 and each block's partial sums start from {@code offsets[L·i..]}
-     * ({@link #q4_0Offsets}), whose lanes add up to {@code −8·Σx} over the block: that is the −8 of
-     * every quant, at the cost of one load per block. Each quant byte {@code v = lo + 16·hi} is
+     * taken as 0..15 and each block's partial sums start from {@code offsets[i]} in every lane
+     * ({@link #q4_0Offsets}), which add up to {@code −8·Σx} over the block: that is the −8 of
+     * every quant, at the cost of one broadcast per block. Each quant byte {@code v = lo + 16·hi} is
      * converted whole, not its low nibble: {@code lo·x + hi·x' = v·x + hi·(x' − 16·x)}, which saves
      * masking the low nibble (5632x2048 in L3, one thread: 8.6 → 9.3 GB/s at 512 bits, 7.1 → 7.8 at
      * 256, 3.4 → 3.6 at 128). The price is terms up to 16 times larger in the float sums, so
@@ -117,7 +117,7 @@ final class MatvecKernels {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         for (int i = 0; i < blocks; i++) {
             long b = (long) i * Blocks.Q4_0.BYTES;
-            FloatVector p0 = FloatVector.fromArray(F, offsets, L * i), p1 = p0;
+            FloatVector p0 = FloatVector.broadcast(F, offsets[i]), p1 = p0;
             for (int g = 0; g < 16; g += BL) {
                 long at = b + Blocks.Q4_0.QS + g;
                 ByteVector b0 = ByteVector.fromMemorySegment(B_TO_I, w, o0 + at, LE);
@@ -146,17 +146,22 @@ final class MatvecKernels {
     }
 
     /**
-     * Where {@link #q4_0Rows2} starts each block's partial sums: {@code L} floats per block of 32
-     * activations, lane j holding {@code −8·Σ x[32i + k]} over the k &lt; 32 that the kernel
-     * multiplies in lane j.
+     * Where {@link #q4_0Rows2} starts each block's partial sums: one float per block of 32
+     * activations, {@code −8·Σx / L}, so that the L lanes add up to {@code −8·Σx} (exact under GGML
+     * numerics: L is a power of two). One float, not a vector per block (a vector of lane sums
+     * was the first form): the activations a decode pass reads for every row pair must stay in L1
+     * beside the weight lines read ahead (2048x2560 Q4_0 from memory, one thread: 6.7-6.9 → 9.1
+     * GB/s; bench/README.md, ninth session).
      */
     static float[] q4_0Offsets(float[] x, int xo, int cols) {
         int blocks = cols / 32;
-        float[] offsets = new float[L * blocks];
+        float[] offsets = new float[blocks];
         for (int i = 0; i < blocks; i++) {
+            float sum = 0;
             for (int k = 0; k < 32; k++) {
-                offsets[L * i + k % L] -= 8 * x[xo + 32 * i + k];
+                sum += x[xo + 32 * i + k];
             }
+            offsets[i] = -8 * sum / L;
         }
         return offsets;
     }
