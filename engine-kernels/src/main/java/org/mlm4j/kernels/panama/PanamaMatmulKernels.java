@@ -178,7 +178,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
             long[] tileRows = s.tileRows;
             LinesAhead ahead = s.ahead;
             long end = r1 * rowBytes;
-            ahead.start(r0 * rowBytes);
+            ahead.startQ4_0OrQ8_0(r0 * rowBytes, cols);
             for (int r = r0; r < r1; r += TILE_ROWS) {
                 tileOffsets(r, r1, rowBytes, tileRows);
                 if (!type.isQuantized()) {
@@ -195,7 +195,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
                     MatmulTiles.tile4x1(panel, 0, cols, xs, xo, out, lanes);
                 } else {
                     for (int pair = 0; pair < TILE_ROWS; pair += 2) {
-                        ahead.upTo(data, Math.min(end, (r + pair + 2) * rowBytes));
+                        ahead.rows(data, (r + pair) * rowBytes, Math.min(end, (r + pair + 2) * rowBytes), rowBytes);
                         if (q4Offsets != null) {
                             MatvecKernels.q4_0Rows2(data, tileRows, pair, blocks, q4Activations, q4Offsets, out, lanes);
                         } else {
@@ -226,7 +226,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
             for (int r = r0; r < r1; r += 2) {
                 // the pair's lines in one burst (2048x2048 from memory, row by row then, mean of
                 // calls: 5.0 → 5.5 GB/s at one thread, 8.5 → 10.3 at two, bench/README.md)
-                s.ahead.upTo(data, Math.min(r + 2, r1) * rowBytes);
+                s.ahead.rows(data, r * rowBytes, Math.min(r + 2, r1) * rowBytes, rowBytes);
                 long o0 = r * rowBytes, o1 = Math.min(r + 1, r1 - 1) * rowBytes;
                 MatvecKernels.groupScales(data, o0, blocks, scales0);
                 MatvecKernels.groupScales(data, o1, blocks, scales1);
@@ -259,7 +259,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
             for (int r = r0; r < r1; r++) {
                 long row = r * rowBytes;
                 // the row's lines in one burst, as for Q6_K
-                s.ahead.upTo(data, row + rowBytes);
+                s.ahead.rows(data, row, row + rowBytes, rowBytes);
                 float dot;
                 // offset reuses the lanes as its own scratch, so the row's sum is taken first
                 if (q2) {
@@ -298,7 +298,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
             for (int r = r0; r < r1; r += 2) {
                 // this pair's lines (with the next pair's too, as when the kernel read their headers
                 // ahead: 5.5 instead of 7.2 GB/s from memory, one thread, bench/README.md)
-                s.ahead.upTo(data, Math.min(r + 2, r1) * rowBytes);
+                s.ahead.rows(data, r * rowBytes, Math.min(r + 2, r1) * rowBytes, rowBytes);
                 long o0 = r * rowBytes, o1 = Math.min(r + 1, r1 - 1) * rowBytes;
                 float offset0 = MatvecKernels.subBlockFactors(data, o0, blockBytes, 0, blocks, minSums, factors, s.lanes);
                 float offset1 = MatvecKernels.subBlockFactors(data, o1, blockBytes, 1, blocks, minSums, factors, s.lanes);
