@@ -119,6 +119,9 @@ final class KernelsBench implements Command {
         if (quick) {
             cases.add(new Case(simd, GgmlType.Q4_0, 5632, 2048, 1, true));
             cases.add(new Case(simd, GgmlType.Q8_0, 5632, 2048, 1, true));
+            // the down projection's long rows: read ahead differently (LinesAhead)
+            cases.add(new Case(simd, GgmlType.Q4_0, 2048, 5632, 1, true));
+            cases.add(new Case(simd, GgmlType.Q8_0, 2048, 5632, 1, true));
             cases.add(new Case(simd, GgmlType.Q4_K, 5632, 2048, 1, true));
             cases.add(new Case(simd, GgmlType.F16, 5632, 2048, 1, true));
             cases.add(new Case(simd, GgmlType.Q6_K, 2048, 2048, 1, false));
@@ -134,6 +137,7 @@ final class KernelsBench implements Command {
                 GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.F16, GgmlType.BF16, GgmlType.F32};
         for (GgmlType t : types) {
             cases.add(new Case(simd, t, 5632, 2048, 1, true));
+            cases.add(new Case(simd, t, 2048, 5632, 1, true));
             for (int[] s : decode) {
                 cases.add(new Case(simd, t, s[0], s[1], 1, false));
             }
