@@ -178,7 +178,10 @@ final class PanamaMatmulKernels implements MatmulKernels {
             long[] tileRows = s.tileRows;
             LinesAhead ahead = s.ahead;
             long end = r1 * rowBytes;
-            ahead.startQ4_0OrQ8_0(r0 * rowBytes, cols);
+            if (type.isQuantized()) {
+                // only Q4_0 / Q8_0 rows are read ahead: F16 / BF16 rows stream through their conversion
+                ahead.startQ4_0OrQ8_0(r0 * rowBytes, cols);
+            }
             for (int r = r0; r < r1; r += TILE_ROWS) {
                 tileOffsets(r, r1, rowBytes, tileRows);
                 if (!type.isQuantized()) {
