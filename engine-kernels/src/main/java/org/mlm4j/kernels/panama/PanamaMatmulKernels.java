@@ -72,13 +72,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
         default -> 32;
     };
     /**
-     * From this batch on, Q4_0 weights with ggml numerics take {@link Q4_0Tiles}, at every width.
+     * From this batch on, Q4_0 and Q4_K weights with ggml numerics take {@link NibbleTiles}, at every width.
      * 2048x2048, one thread, GFLOP/s of the previous path vs these tiles: 512 bits batch 12 78 vs
      * 80, 16 83 vs 83, 24 88 vs 99, 32 71 vs 97; 256 bits 12 69 vs 71, 16 75 vs 73, 24 83 vs 90;
      * 128 bits 16 39 vs 41, 24 44 vs 49 (a last group of 6 activation rows only partly filled costs
      * these tiles its share).
      */
-    private static final int Q4_0_MIN_BATCH = 24;
+    private static final int NIBBLE_MIN_BATCH = 24;
     /**
      * Columns per pass of an outer-product tile: its slice of the transposed panel is 32 KiB, in L1
      * (a multiple of {@link MatmulTiles#FLOAT_SUM_BLOCK} at every vector width).
@@ -119,8 +119,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
         } else if (batch == 1 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.F16
                 || type == GgmlType.BF16)) {
             matvec(w, xs, xo, y, yOffset, rows, cols, Parallel.grain(rows, w.rowBytes(), CHUNK_BYTES, TILE_ROWS));
-        } else if (type == GgmlType.Q4_0 && a.format() == Activations.Format.Q8_0 && batch >= Q4_0_MIN_BATCH) {
-            q4_0Products(w, a, y, yOffset, batch, rows, cols);
+        } else if (batch >= NIBBLE_MIN_BATCH && NibbleTiles.multiplies(type, a.format())) {
+            nibbleProducts(w, a, xs, xo, y, yOffset, batch, rows, cols);
         } else if (batch < OUTER_MIN_BATCH) {
             panels(w, a, xs, xo, y, yOffset, batch, rows, cols, Parallel.grain(rows, 4L * cols, PANEL_BYTES, TILE_ROWS));
         } else {
@@ -463,20 +463,24 @@ final class PanamaMatmulKernels implements MatmulKernels {
     }
 
     /**
-     * Q4_0 weights times Q8_0 activations from {@code Q4_0_MIN_BATCH} rows on, on 16-bit lanes
-     * ({@link Q4_0Tiles}): the activation quants interleaved once; in each pool chunk, slice by
-     * slice of {@link Q4_0Tiles#K_BLOCK} columns, every tile of weight rows decoded just before every
+     * Q4_0 / Q4_K weights times Q8_0 / Q8_K activations from {@code NIBBLE_MIN_BATCH} rows on, on
+     * 16-bit lanes ({@link NibbleTiles}): the activation quants interleaved once; in each pool chunk, slice by
+     * slice of {@link NibbleTiles#K_BLOCK} columns, every tile of weight rows decoded just before every
      * group of activation rows meets it. Rows past the tensor's last one multiply as zeros, never
      * stored.
      */
-    private static void q4_0Products(Tensor w, Activations a, float[] y, int yOffset, int batch, int rows, int cols) {
-        int width = Q4_0Tiles.WIDTH;
-        int height = Q4_0Tiles.HEIGHT;
-        int kBlock = Q4_0Tiles.K_BLOCK;
+    private static void nibbleProducts(Tensor w, Activations a, float[] xs, int xo, float[] y, int yOffset, int batch,
+                                       int rows, int cols) {
+        GgmlType type = w.type();
+        boolean offsets = type == GgmlType.Q4_K;
+        int width = NibbleTiles.WIDTH;
+        int height = NibbleTiles.HEIGHT;
+        int kBlock = NibbleTiles.K_BLOCK;
         int rowGroups = (batch + height - 1) / height;
         short[] x = new short[rowGroups * height * cols];
         float[] dx = new float[rowGroups * height * cols / 32];
-        Q4_0Tiles.interleave(a, rowGroups, x, dx);
+        float[] sx = offsets ? new float[dx.length] : null;
+        NibbleTiles.interleave(a, offsets ? groupSums(a, xs, xo, 32) : null, rowGroups, x, dx, sx);
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int tileAcc = rowGroups * height * width;
@@ -488,15 +492,17 @@ final class PanamaMatmulKernels implements MatmulKernels {
             Arrays.fill(acc, 0, tiles * tileAcc, 0f);
             MemorySegment panel = s.tiles(width * kBlock / 2);
             float[] scales = s.scales(width * kBlock / 32);
+            float[] rowOffsets = offsets ? s.mins(width * kBlock / 32) : null;
             int[] words = s.words(width * kBlock / 8);
             for (int k0 = 0; k0 < cols; k0 += kBlock) {
                 int kc = Math.min(kBlock, cols - k0);
                 for (int r = r0, q = 0; r < r1; r += width, q++) {
-                    Q4_0Tiles.decode(data, r * rowBytes, rowBytes, Math.min(width, r1 - r), k0, kc, panel, scales, words);
+                    NibbleTiles.decode(type, data, r * rowBytes, rowBytes, Math.min(width, r1 - r), k0, kc, panel,
+                            scales, rowOffsets, words);
                     for (int g = 0; g < rowGroups; g++) {
-                        int xo = height * (rowGroups * k0 + g * kc);
-                        Q4_0Tiles.tile(panel, kc, x, xo, dx, xo / 32, scales, acc, q * tileAcc + g * height * width,
-                                s.sums);
+                        int at = height * (rowGroups * k0 + g * kc);
+                        NibbleTiles.tile(panel, kc, x, at, dx, sx, at / 32, scales, rowOffsets, acc,
+                                q * tileAcc + g * height * width, s.sums);
                     }
                 }
             }
@@ -639,8 +645,8 @@ final class PanamaMatmulKernels implements MatmulKernels {
         final float[] lanes = new float[Lanes.scratch(TILE_ROWS * TILE_ROWS)];
         final LinesAhead ahead = new LinesAhead();
         final int[] rowStarts = new int[VectorConstants.F.length()];
-        /** A {@link Q4_0Tiles#tile}'s block sums. */
-        final short[] sums = new short[Q4_0Tiles.HEIGHT * Q4_0Tiles.WIDTH];
+        /** A {@link NibbleTiles#tile}'s block sums. */
+        final short[] sums = new short[NibbleTiles.HEIGHT * NibbleTiles.WIDTH];
         private float[] panel = new float[0];
         private float[] mins = new float[0];
         private float[] acc = new float[0];
