@@ -168,11 +168,8 @@ final class NibbleTiles {
             int dd = w.get(LittleEndian.INT, o + Blocks.Q4_K.D);
             float d = Float.float16ToFloat((short) dd);
             float dmin = Float.float16ToFloat((short) (dd >>> 16));
-            int a = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES);
-            int b = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES + 4);
-            int c = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES + 8);
-            int fourScales = pair < 2 ? Blocks.Q4_K.fourLow(a) : Blocks.Q4_K.fourHighScales(a, c);
-            int fourMins = pair < 2 ? Blocks.Q4_K.fourLow(b) : Blocks.Q4_K.fourHighMins(b, c);
+            int fourScales = Blocks.Q4_K.fourScales(w, o, pair / 2);
+            int fourMins = Blocks.Q4_K.fourMins(w, o, pair / 2);
             for (int s = 0; s < 2; s++) {
                 int shift = 8 * (2 * pair % 4 + s);
                 float scale = d * (fourScales >>> shift & 0xFF);

@@ -122,12 +122,8 @@ final class WeightPanels {
                     int dd = w.get(LittleEndian.INT, o + Blocks.Q4_K.D);
                     float d = Float.float16ToFloat((short) dd);
                     float dmin = Float.float16ToFloat((short) (dd >>> 16));
-                    // the 12 packed bytes as ints a, b, c: Blocks.Q4_K#scale and #min, four at a time
-                    int a = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES);
-                    int b = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES + 4);
-                    int c = w.get(LittleEndian.INT, o + Blocks.Q4_K.SCALES + 8);
-                    int fourScales = pair == 0 ? Blocks.Q4_K.fourLow(a) : Blocks.Q4_K.fourHighScales(a, c);
-                    int fourMins = pair == 0 ? Blocks.Q4_K.fourLow(b) : Blocks.Q4_K.fourHighMins(b, c);
+                    int fourScales = Blocks.Q4_K.fourScales(w, o, pair / 2);
+                    int fourMins = Blocks.Q4_K.fourMins(w, o, pair / 2);
                     for (int s = 0; s < 4; s++) {
                         scales[(2 * u + s) * width + t] = d * (fourScales >>> 8 * s & 0xFF);
                         mins[mo + t * groups + column / 32 + s] = -dmin * (fourMins >>> 8 * s & 0xFF);
