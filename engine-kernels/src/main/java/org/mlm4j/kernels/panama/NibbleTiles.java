@@ -165,9 +165,8 @@ final class NibbleTiles {
         long superBlock = at + (long) (column / Blocks.QK_K) * Blocks.Q4_K.BYTES;
         for (int t = 0; t < n; t++) {
             long o = superBlock + t * rowBytes;
-            int dd = w.get(LittleEndian.INT, o + Blocks.Q4_K.D);
-            float d = Float.float16ToFloat((short) dd);
-            float dmin = Float.float16ToFloat((short) (dd >>> 16));
+            float d = LittleEndian.f16(w, o + Blocks.Q4_K.D);
+            float dmin = LittleEndian.f16(w, o + Blocks.Q4_K.DMIN);
             int fourScales = Blocks.Q4_K.fourScales(w, o, pair / 2);
             int fourMins = Blocks.Q4_K.fourMins(w, o, pair / 2);
             for (int s = 0; s < 2; s++) {

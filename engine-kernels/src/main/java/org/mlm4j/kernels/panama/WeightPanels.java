@@ -119,9 +119,8 @@ final class WeightPanels {
                 // ggml's kmask1..3 do (one at a time, this scalar pass took a tenth of a Q4_K_M prefill)
                 for (int t = 0; pair % 2 == 0 && t < n; t++) {
                     long o = block + t * rowBytes;
-                    int dd = w.get(LittleEndian.INT, o + Blocks.Q4_K.D);
-                    float d = Float.float16ToFloat((short) dd);
-                    float dmin = Float.float16ToFloat((short) (dd >>> 16));
+                    float d = LittleEndian.f16(w, o + Blocks.Q4_K.D);
+                    float dmin = LittleEndian.f16(w, o + Blocks.Q4_K.DMIN);
                     int fourScales = Blocks.Q4_K.fourScales(w, o, pair / 2);
                     int fourMins = Blocks.Q4_K.fourMins(w, o, pair / 2);
                     for (int s = 0; s < 4; s++) {
