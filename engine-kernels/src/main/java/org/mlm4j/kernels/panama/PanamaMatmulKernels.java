@@ -35,6 +35,8 @@ import org.mlm4j.tensor.Tensor;
  *       ({@link WeightPanels}) and multiplied against the activation rows 4 at a time
  *       ({@link MatmulTiles}); block offsets (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K) are added per
  *       sub-block from the activation sums ggml uses (Q8_1 {@code s}, Q8_K {@code bsums}).</li>
+ *   <li>Q4_0 and Q4_K weights with ggml numerics, batches of {@code NIBBLE_MIN_BATCH} rows and
+ *       more (prompts): {@link NibbleTiles}, integer block sums on 16-bit lanes.</li>
  *   <li>Batches of {@code OUTER_MIN_BATCH} rows and more (prompts, the ViT; 8 lanes or more): the
  *       weights transposed into 64-byte aligned off-heap tiles (Q4_0 / Q8_0 / Q4_K / Q5_K / Q6_K decoded straight into
  *       them, the others unpacked and transposed), multiplied as outer products against 6
