@@ -141,15 +141,9 @@ final class NibbleTiles {
     private static void q4_0Side(MemorySegment w, long block, long rowBytes, int n, float[] scales, int so,
                                  int[] words, int wo) {
         for (int t = 0; t < n; t++) {
-            long o = block + t * rowBytes;
-            scales[so + t] = LittleEndian.f16(w, o);
-            long low = w.get(LittleEndian.LONG, o + Blocks.Q4_0.QS);
-            long high = w.get(LittleEndian.LONG, o + Blocks.Q4_0.QS + 8);
-            words[wo + t] = (int) low;
-            words[wo + WIDTH + t] = (int) (low >>> 32);
-            words[wo + 2 * WIDTH + t] = (int) high;
-            words[wo + 3 * WIDTH + t] = (int) (high >>> 32);
+            scales[so + t] = LittleEndian.f16(w, block + t * rowBytes);
         }
+        WeightPanels.sideBySide(w, block + Blocks.Q4_0.QS, rowBytes, n, 4, words, wo, WIDTH);
         Arrays.fill(scales, so + n, so + WIDTH, 0f);
     }
 
@@ -175,12 +169,8 @@ final class NibbleTiles {
                 scales[so + s * WIDTH + t] = scale;
                 offsets[so + s * WIDTH + t] = 8 * scale - dmin * (fourMins >>> shift & 0xFF);
             }
-            for (int j = 0; j < 8; j += 2) {
-                long bytes = w.get(LittleEndian.LONG, o + Blocks.Q4_K.QS + 32 * pair + 4 * j);
-                words[wo + j * WIDTH + t] = (int) bytes;
-                words[wo + (j + 1) * WIDTH + t] = (int) (bytes >>> 32);
-            }
         }
+        WeightPanels.sideBySide(w, superBlock + Blocks.Q4_K.QS + 32 * pair, rowBytes, n, 8, words, wo, WIDTH);
         for (int s = 0; s < 2; s++) {
             Arrays.fill(scales, so + s * WIDTH + n, so + (s + 1) * WIDTH, 0f);
             Arrays.fill(offsets, so + s * WIDTH + n, so + (s + 1) * WIDTH, 0f);
