@@ -275,19 +275,16 @@ final class NibbleTiles {
                                   int dxo, float[] acc, int ao) {
         for (int c = 0; c < HEIGHT; c++) {
             FloatVector d = FloatVector.broadcast(F, dx[dxo + c]);
+            FloatVector columnSum = offsets == null ? null : FloatVector.broadcast(F, sx[dxo + c]);
             for (int t = 0; t < WIDTH; t += F.length()) {
                 int a = ao + c * WIDTH + t;
                 FloatVector sum = (FloatVector) ShortVector.fromArray(HALF, sums, c * WIDTH + t)
                         .convertShape(VectorOperators.S2F, F, 0);
-                sum.fma(FloatVector.fromArray(F, scales, so + t).mul(d), FloatVector.fromArray(F, acc, a))
-                        .intoArray(acc, a);
-            }
-            if (offsets != null) {
-                FloatVector s = FloatVector.broadcast(F, sx[dxo + c]);
-                for (int t = 0; t < WIDTH; t += F.length()) {
-                    int a = ao + c * WIDTH + t;
-                    FloatVector.fromArray(F, offsets, so + t).fma(s, FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+                FloatVector r = sum.fma(FloatVector.fromArray(F, scales, so + t).mul(d), FloatVector.fromArray(F, acc, a));
+                if (offsets != null) {
+                    r = FloatVector.fromArray(F, offsets, so + t).fma(columnSum, r);
                 }
+                r.intoArray(acc, a);
             }
         }
     }
