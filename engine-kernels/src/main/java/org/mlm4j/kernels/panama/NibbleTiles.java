@@ -110,12 +110,14 @@ final class NibbleTiles {
                        MemorySegment panel, float[] scales, float[] offsets, int[] words) {
         // columns per unit of quant bytes (Q4_0: a block; Q4_K: 64 columns, low nibbles then high)
         int unit = type == GgmlType.Q4_0 ? 32 : 64;
-        for (int u = 0; u < kc / unit; u++) {
-            if (type == GgmlType.Q4_0) {
+        if (type == GgmlType.Q4_0) {
+            for (int u = 0; u < kc / unit; u++) {
                 q4_0Side(w, at + (long) (k0 / 32 + u) * Blocks.Q4_0.BYTES, rowBytes, n, scales, u * WIDTH, words,
                         4 * u * WIDTH);
-            } else {
-                q4_KSide(w, at, rowBytes, n, k0 + 64 * u, scales, offsets, 2 * u * WIDTH, words, 8 * u * WIDTH);
+            }
+        } else {
+            for (int h = 0; h < kc / 128; h++) {
+                q4_KSide(w, at, rowBytes, n, k0 + 128 * h, scales, offsets, 4 * h * WIDTH, words, 16 * h * WIDTH);
             }
         }
         int ints = unit / 8;
@@ -148,30 +150,30 @@ final class NibbleTiles {
     }
 
     /**
-     * The 64 columns from {@code column} of each Q4_K row: its two sub-blocks' scales {@code d·sc}
-     * to {@code scales[so + s·WIDTH + t]} and offsets {@code 8·d·sc − dmin·m} to
-     * {@code offsets[so + s·WIDTH + t]}, its 32 quant bytes to ints {@code words[wo + j·WIDTH + t]};
-     * byte b of int j holds columns 4j + b (low nibble) and 4j + b + 32.
+     * The 128 columns from {@code column} (half a super-block) of each Q4_K row: its four
+     * sub-blocks' scales {@code d·sc} to {@code scales[so + s·WIDTH + t]} and offsets
+     * {@code 8·d·sc − dmin·m} to {@code offsets[so + s·WIDTH + t]}, from one read of the header; its
+     * 64 quant bytes to ints {@code words[wo + j·WIDTH + t]}: byte b of int j (j &lt; 8, the first 64
+     * columns; then the next) holds columns 4j + b (low nibble) and 4j + b + 32.
      */
     private static void q4_KSide(MemorySegment w, long at, long rowBytes, int n, int column, float[] scales,
                                  float[] offsets, int so, int[] words, int wo) {
-        int pair = column % Blocks.QK_K / 64;
+        int half = column % Blocks.QK_K / 128;
         long superBlock = at + (long) (column / Blocks.QK_K) * Blocks.Q4_K.BYTES;
         for (int t = 0; t < n; t++) {
             long o = superBlock + t * rowBytes;
             float d = LittleEndian.f16(w, o + Blocks.Q4_K.D);
             float dmin = LittleEndian.f16(w, o + Blocks.Q4_K.DMIN);
-            int fourScales = Blocks.Q4_K.fourScales(w, o, pair / 2);
-            int fourMins = Blocks.Q4_K.fourMins(w, o, pair / 2);
-            for (int s = 0; s < 2; s++) {
-                int shift = 8 * (2 * pair % 4 + s);
-                float scale = d * (fourScales >>> shift & 0xFF);
+            int fourScales = Blocks.Q4_K.fourScales(w, o, half);
+            int fourMins = Blocks.Q4_K.fourMins(w, o, half);
+            for (int s = 0; s < 4; s++) {
+                float scale = d * (fourScales >>> 8 * s & 0xFF);
                 scales[so + s * WIDTH + t] = scale;
-                offsets[so + s * WIDTH + t] = 8 * scale - dmin * (fourMins >>> shift & 0xFF);
+                offsets[so + s * WIDTH + t] = 8 * scale - dmin * (fourMins >>> 8 * s & 0xFF);
             }
         }
-        WeightPanels.sideBySide(w, superBlock + Blocks.Q4_K.QS + 32 * pair, rowBytes, n, 8, words, wo, WIDTH);
-        for (int s = 0; s < 2; s++) {
+        WeightPanels.sideBySide(w, superBlock + Blocks.Q4_K.QS + 64 * half, rowBytes, n, 16, words, wo, WIDTH);
+        for (int s = 0; s < 4; s++) {
             Arrays.fill(scales, so + s * WIDTH + n, so + (s + 1) * WIDTH, 0f);
             Arrays.fill(offsets, so + s * WIDTH + n, so + (s + 1) * WIDTH, 0f);
         }
