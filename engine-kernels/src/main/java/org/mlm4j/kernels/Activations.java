@@ -108,6 +108,11 @@ public final class Activations {
         default void roundToF16(float[] x, int from, float[] out, int to, int n) {
             Activations.roundToF16(x, from, out, to, n);
         }
+
+        default void quantizeQ8_KBlock(float[] x, int xOffset, byte[] qs, int qOffset, float[] d, short[] bsums,
+                                       int block) {
+            Activations.quantizeQ8_KBlock(x, xOffset, qs, qOffset, d, bsums, block);
+        }
     }
 
     /** The scalar definitions. */
@@ -161,7 +166,12 @@ public final class Activations {
                     converter.quantizeQ8_0Block(x, from + i * 32, qs, b * cols + i * 32, d, s, b * blocks + i);
                 }
             }
-            case Q8_K -> quantizeQ8_KRow(x, from, b);
+            case Q8_K -> {
+                for (int i = 0; i < blocks; i++) {
+                    converter.quantizeQ8_KBlock(x, from + i * Blocks.QK_K, qs, b * cols + i * Blocks.QK_K, d, bsums,
+                            b * blocks + i);
+                }
+            }
             case F32 -> throw new AssertionError("F32 activations are not converted");
         }
     }
@@ -202,19 +212,17 @@ public final class Activations {
     }
 
     /**
-     * Q8_K blocks of 256 values through the tensor module's port of {@code quantize_row_q8_K_ref}
-     * (ggml has no other Q8_K quantizer), unpacked into the batch arrays.
+     * One Q8_K block of 256 values through the tensor module's port of {@code quantize_row_q8_K_ref}
+     * (ggml has no other Q8_K quantizer): quants to {@code qs[qOffset..+256)}, the fp32 scale to
+     * {@code d[block]}, the 16 sums of 16 quants to {@code bsums[16·block..]}.
      */
-    private void quantizeQ8_KRow(float[] x, int from, int b) {
-        int blocks = cols / Blocks.QK_K;
-        MemorySegment block = MemorySegment.ofArray(new byte[Blocks.Q8_K.BYTES]);
-        for (int i = 0; i < blocks; i++) {
-            Quantize.row(GgmlType.Q8_K, x, from + i * Blocks.QK_K, Blocks.QK_K, block, 0);
-            int bi = b * blocks + i;
-            d[bi] = LittleEndian.f32(block, Blocks.Q8_K.D);
-            MemorySegment.copy(block, LittleEndian.BYTE, Blocks.Q8_K.QS, qs, b * cols + i * Blocks.QK_K, Blocks.QK_K);
-            MemorySegment.copy(block, LittleEndian.SHORT, Blocks.Q8_K.BSUMS, bsums, 16 * bi, 16);
-        }
+    public static void quantizeQ8_KBlock(float[] x, int xOffset, byte[] qs, int qOffset, float[] d, short[] bsums,
+                                         int block) {
+        MemorySegment packed = MemorySegment.ofArray(new byte[Blocks.Q8_K.BYTES]);
+        Quantize.row(GgmlType.Q8_K, x, xOffset, Blocks.QK_K, packed, 0);
+        d[block] = LittleEndian.f32(packed, Blocks.Q8_K.D);
+        MemorySegment.copy(packed, LittleEndian.BYTE, Blocks.Q8_K.QS, qs, qOffset, Blocks.QK_K);
+        MemorySegment.copy(packed, LittleEndian.SHORT, Blocks.Q8_K.BSUMS, bsums, 16 * block, 16);
     }
 
     public Format format() {

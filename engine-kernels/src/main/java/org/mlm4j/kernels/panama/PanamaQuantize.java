@@ -49,6 +49,12 @@ final class PanamaQuantize {
         public void roundToF16(float[] x, int from, float[] out, int to, int n) {
             PanamaQuantize.roundToF16(x, from, out, to, n);
         }
+
+        @Override
+        public void quantizeQ8_KBlock(float[] x, int xOffset, byte[] qs, int qOffset, float[] d, short[] bsums,
+                                      int block) {
+            q8_KBlock(x, xOffset, qs, qOffset, d, bsums, block);
+        }
     };
 
     private PanamaQuantize() {
@@ -75,6 +81,51 @@ final class PanamaQuantize {
             r.blend(v, v.test(VectorOperators.IS_NAN)).intoArray(out, to + i);
         }
         Activations.roundToF16(x, from + i, out, to + i, n - i);
+    }
+
+    /**
+     * As {@link Activations#quantizeQ8_KBlock}, same arguments: the first value of largest magnitude
+     * (ggml's loop keeps the first), {@code iscale = −127/max}, each quant
+     * {@code min(127, nearest_int(iscale·x))} with ggml's {@code nearest_int} (add 1.5·2^23, take the
+     * low mantissa bits), {@code d = 1/iscale}. Values with a NaN take the scalar method (its
+     * comparisons skip NaN, a vector maximum does not).
+     */
+    static void q8_KBlock(float[] x, int xOffset, byte[] qs, int qOffset, float[] d, short[] bsums, int block) {
+        FloatVector largest = FloatVector.zero(F);
+        for (int j = 0; j < 256; j += F.length()) {
+            largest = largest.max(FloatVector.fromArray(F, x, xOffset + j).abs());
+        }
+        float amax = largest.reduceLanes(VectorOperators.MAX);
+        if (!VECTOR || Float.isNaN(amax)) {
+            Activations.quantizeQ8_KBlock(x, xOffset, qs, qOffset, d, bsums, block);
+            return;
+        }
+        if (amax == 0) {
+            java.util.Arrays.fill(qs, qOffset, qOffset + 256, (byte) 0);
+            java.util.Arrays.fill(bsums, 16 * block, 16 * block + 16, (short) 0);
+            d[block] = 0;
+            return;
+        }
+        float max = 0;
+        for (int j = 0; j < 256; j += F.length()) {
+            int first = FloatVector.fromArray(F, x, xOffset + j).abs().compare(VectorOperators.EQ, amax).firstTrue();
+            if (first < F.length()) {
+                max = x[xOffset + j + first];
+                break;
+            }
+        }
+        float iscale = -127f / max;
+        for (int g = 0; g < 16; g++) {
+            IntVector sum = IntVector.zero(VectorConstants.I);
+            for (int j = 16 * g; j < 16 * g + 16; j += F.length()) {
+                IntVector q = ((IntVector) FloatVector.fromArray(F, x, xOffset + j).mul(iscale)
+                        .add(Activations.ROUND_TO_INTEGER).reinterpretAsInts()).and(0x007FFFFF).sub(0x00400000).min(127);
+                ((ByteVector) q.convertShape(VectorOperators.I2B, QUANTS, 0)).intoArray(qs, qOffset + j);
+                sum = sum.add(q);
+            }
+            bsums[16 * block + g] = (short) sum.reduceLanes(VectorOperators.ADD);
+        }
+        d[block] = 1 / iscale;
     }
 
     /** As {@link Activations#quantizeQ8_0Block}, same arguments. */

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.mlm4j.kernels.Activations;
 import org.mlm4j.kernels.KernelProvider;
 
-/** The vector activation conversions give the scalar ones' bits: Q8_0 blocks and fp16 rounding. */
+/** The vector activation conversions give the scalar ones' bits: Q8_0 and Q8_K blocks, fp16 rounding. */
 class PanamaQuantizeTest {
     @Test
     void matchesTheScalarQuantizerBitForBit() {
@@ -36,6 +36,47 @@ class PanamaQuantizeTest {
         assertThat(actualQs).containsExactly(expectedQs);
         assertThat(actualD).containsExactly(expectedD);
         assertThat(actualS).containsExactly(expectedS);
+    }
+
+    /**
+     * Q8_K: random blocks over six decades, a block of zeros, one whose largest magnitude comes
+     * first negative then positive (ggml keeps the first), one whose multiplier lands on ties, one
+     * with an infinity and one with a NaN.
+     */
+    @Test
+    void matchesTheScalarQ8_KQuantizerBitForBit() {
+        assumeTrue(KernelProvider.vectorModulePresent(), "the scalar execution has no Vector API");
+        Random random = new Random(13);
+        int blocks = 40;
+        float[] x = new float[256 * blocks + 3];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(6) - 3));
+        }
+        java.util.Arrays.fill(x, 3, 3 + 256, 0f);
+        java.util.Arrays.fill(x, 3 + 256, 3 + 512, 0.25f);
+        x[3 + 256 + 7] = -50f;
+        x[3 + 256 + 200] = 50f;
+        float[] ties = {-127, 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 3.5f, -126.5f, 126.5f};
+        java.util.Arrays.fill(x, 3 + 512, 3 + 768, 0.25f);
+        System.arraycopy(ties, 0, x, 3 + 512, ties.length);
+        x[3 + 768 + 9] = Float.POSITIVE_INFINITY;
+        x[3 + 1024 + 100] = Float.NaN;
+        byte[] expectedQs = new byte[256 * blocks];
+        byte[] actualQs = new byte[256 * blocks];
+        float[] expectedD = new float[blocks];
+        float[] actualD = new float[blocks];
+        short[] expectedSums = new short[16 * blocks];
+        short[] actualSums = new short[16 * blocks];
+        for (int b = 0; b < blocks; b++) {
+            Activations.quantizeQ8_KBlock(x, 3 + 256 * b, expectedQs, 256 * b, expectedD, expectedSums, b);
+            PanamaQuantize.q8_KBlock(x, 3 + 256 * b, actualQs, 256 * b, actualD, actualSums, b);
+        }
+        assertThat(actualQs).containsExactly(expectedQs);
+        for (int b = 0; b < blocks; b++) {
+            assertThat(Float.floatToRawIntBits(actualD[b])).as("block %d", b)
+                    .isEqualTo(Float.floatToRawIntBits(expectedD[b]));
+        }
+        assertThat(actualSums).containsExactly(expectedSums);
     }
 
     /**
