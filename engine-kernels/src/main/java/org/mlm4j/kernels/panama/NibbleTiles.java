@@ -265,30 +265,51 @@ final class NibbleTiles {
             a51.intoArray(sums, 5 * WIDTH + n);
             a52.intoArray(sums, 5 * WIDTH + 2 * n);
             a53.intoArray(sums, 5 * WIDTH + 3 * n);
-            addScaled(sums, scales, offsets, j0 / 32 * WIDTH, dx, sx, dxo + HEIGHT * (j0 / 32), acc, ao);
+            if (offsets == null) {
+                addScaled(sums, scales, j0 / 32 * WIDTH, dx, dxo + HEIGHT * (j0 / 32), acc, ao);
+            } else {
+                addScaledWithOffsets(sums, scales, offsets, j0 / 32 * WIDTH, dx, sx, dxo + HEIGHT * (j0 / 32), acc, ao);
+            }
         }
     }
 
     /**
-     * {@code acc[ao + c·WIDTH + t] += sums[c·WIDTH + t]·(scales[so + t]·dx[dxo + c])}, plus
-     * {@code offsets[so + t]·sx[dxo + c]} when there are offsets: a block's integer sums times
-     * the two scales, as ggml's {@code sumi·d_x·d_w} (one rounding apart).
+     * {@code acc[ao + c·WIDTH + t] += sums[c·WIDTH + t]·(scales[so + t]·dx[dxo + c])}: a block's
+     * integer sums times the two scales, as ggml's {@code sumi·d_x·d_w} (one rounding apart).
      */
-    private static void addScaled(short[] sums, float[] scales, float[] offsets, int so, float[] dx, float[] sx,
-                                  int dxo, float[] acc, int ao) {
+    private static void addScaled(short[] sums, float[] scales, int so, float[] dx, int dxo, float[] acc, int ao) {
         for (int c = 0; c < HEIGHT; c++) {
             FloatVector d = FloatVector.broadcast(F, dx[dxo + c]);
-            FloatVector columnSum = offsets == null ? null : FloatVector.broadcast(F, sx[dxo + c]);
             for (int t = 0; t < WIDTH; t += F.length()) {
                 int a = ao + c * WIDTH + t;
-                FloatVector sum = (FloatVector) ShortVector.fromArray(HALF, sums, c * WIDTH + t)
-                        .convertShape(VectorOperators.S2F, F, 0);
-                FloatVector r = sum.fma(FloatVector.fromArray(F, scales, so + t).mul(d), FloatVector.fromArray(F, acc, a));
-                if (offsets != null) {
-                    r = FloatVector.fromArray(F, offsets, so + t).fma(columnSum, r);
-                }
-                r.intoArray(acc, a);
+                FloatVector.fromArray(F, scales, so + t).mul(d).fma(blockSums(sums, c * WIDTH + t), FloatVector.fromArray(F, acc, a))
+                        .intoArray(acc, a);
             }
         }
+    }
+
+    /**
+     * {@link #addScaled} plus {@code offsets[so + t]·sx[dxo + c]}, in the same pass over {@code acc}
+     * (a second pass cost Q4_K a tenth). Its own method: with a null test for the offsets inside
+     * one loop, C2 failed to compile the method once Q4_0 had run first ("Bad graph detected in
+     * build_loop_late"), and the C1 code left ran Q4_K 16 times slower.
+     */
+    private static void addScaledWithOffsets(short[] sums, float[] scales, float[] offsets, int so, float[] dx,
+                                             float[] sx, int dxo, float[] acc, int ao) {
+        for (int c = 0; c < HEIGHT; c++) {
+            FloatVector d = FloatVector.broadcast(F, dx[dxo + c]);
+            FloatVector columnSum = FloatVector.broadcast(F, sx[dxo + c]);
+            for (int t = 0; t < WIDTH; t += F.length()) {
+                int a = ao + c * WIDTH + t;
+                FloatVector r = FloatVector.fromArray(F, scales, so + t).mul(d).fma(blockSums(sums, c * WIDTH + t),
+                        FloatVector.fromArray(F, acc, a));
+                FloatVector.fromArray(F, offsets, so + t).fma(columnSum, r).intoArray(acc, a);
+            }
+        }
+    }
+
+    /** A float vector of a block's 16-bit sums from {@code sums[at]}. */
+    private static FloatVector blockSums(short[] sums, int at) {
+        return (FloatVector) ShortVector.fromArray(HALF, sums, at).convertShape(VectorOperators.S2F, F, 0);
     }
 }
