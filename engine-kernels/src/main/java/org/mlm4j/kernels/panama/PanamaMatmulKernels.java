@@ -705,24 +705,27 @@ final class PanamaMatmulKernels implements MatmulKernels {
         for (int b = 0; b < a.batch(); b++) {
             for (int g = 0; g < groups; g++) {
                 int gi = b * groups + g;
-                sums[gi] = switch (a.format()) {
-                    case Q8_1 -> a.s()[gi];
+                // a statement, not a switch expression: the expression's pending store kept the
+                // operand stack non-empty at the inner loops, and C2 could not compile them on stack
+                // replacement ("OSR starts with non-empty stack")
+                float sum = 0;
+                switch (a.format()) {
+                    case Q8_1 -> sum = a.s()[gi];
                     case Q8_K -> {
                         int perGroup = group / Activations.Q8K_GROUP;
                         int bsum = 0;
                         for (int j = 0; j < perGroup; j++) {
                             bsum += a.bsums()[gi * perGroup + j];
                         }
-                        yield a.d()[(b * cols + g * group) / 256] * bsum;
+                        sum = a.d()[(b * cols + g * group) / 256] * bsum;
                     }
                     default -> {
-                        float s = 0;
                         for (int k = 0; k < group; k++) {
-                            s += xs[xo + b * cols + g * group + k];
+                            sum += xs[xo + b * cols + g * group + k];
                         }
-                        yield s;
                     }
-                };
+                }
+                sums[gi] = sum;
             }
         }
         return sums;
