@@ -127,6 +127,8 @@ final class KernelsBench implements Command {
             cases.add(new Case(simd, GgmlType.Q6_K, 2048, 2048, 1, false));
             cases.add(new Case(simd, GgmlType.Q4_0, 2048, 2048, 64, false));
             cases.add(new Case(simd, GgmlType.Q8_0, 2048, 2048, 64, false));
+            // the K-quant of Q4_K_M files on 16-bit lanes (NibbleTiles), as Q4_0
+            cases.add(new Case(simd, GgmlType.Q4_K, 2048, 2048, 64, false));
             cases.add(new Case(simd, GgmlType.F16, 1024, 1024, 577, false));
             cases.add(new Case("scalar", GgmlType.Q4_0, 2048, 2048, 1, false));
             cases.add(new Case("scalar", GgmlType.Q4_0, 2048, 2048, 16, false));
