@@ -206,7 +206,10 @@ public final class Blocks {
             return c >>> 4 & 0x0F0F0F0F | (b >>> 6 & 0x03030303) << 4;
         }
 
-        /** Scales of sub-blocks 4h..4h + 3 ({@code h} 0 or 1) of the block at {@code block}, byte t for 4h + t. */
+        /**
+         * Scales of sub-blocks 4h..4h + 3 ({@code h} 0 or 1) of the block at {@code block}, byte t
+         * for sub-block 4h + t.
+         */
         public static int fourScales(MemorySegment data, long block, int h) {
             int a = data.get(LittleEndian.INT, block + SCALES);
             return h == 0 ? fourLow(a) : fourHighScales(a, data.get(LittleEndian.INT, block + SCALES + 8));

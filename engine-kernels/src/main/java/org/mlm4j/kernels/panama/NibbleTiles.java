@@ -282,8 +282,8 @@ final class NibbleTiles {
             FloatVector d = FloatVector.broadcast(F, dx[dxo + c]);
             for (int t = 0; t < WIDTH; t += F.length()) {
                 int a = ao + c * WIDTH + t;
-                FloatVector.fromArray(F, scales, so + t).mul(d).fma(blockSums(sums, c * WIDTH + t), FloatVector.fromArray(F, acc, a))
-                        .intoArray(acc, a);
+                FloatVector.fromArray(F, scales, so + t).mul(d)
+                        .fma(blockSums(sums, c * WIDTH + t), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
             }
         }
     }

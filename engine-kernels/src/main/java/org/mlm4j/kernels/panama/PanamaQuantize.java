@@ -118,8 +118,9 @@ final class PanamaQuantize {
         for (int g = 0; g < 16; g++) {
             IntVector sum = IntVector.zero(VectorConstants.I);
             for (int j = 16 * g; j < 16 * g + 16; j += F.length()) {
-                IntVector q = ((IntVector) FloatVector.fromArray(F, x, xOffset + j).mul(iscale)
-                        .add(Activations.ROUND_TO_INTEGER).reinterpretAsInts()).and(0x007FFFFF).sub(0x00400000).min(127);
+                IntVector bits = (IntVector) FloatVector.fromArray(F, x, xOffset + j).mul(iscale)
+                        .add(Activations.ROUND_TO_INTEGER).reinterpretAsInts();
+                IntVector q = bits.and(0x007FFFFF).sub(0x00400000).min(127);
                 ((ByteVector) q.convertShape(VectorOperators.I2B, QUANTS, 0)).intoArray(qs, qOffset + j);
                 sum = sum.add(q);
             }
