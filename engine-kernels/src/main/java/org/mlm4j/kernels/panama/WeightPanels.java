@@ -11,8 +11,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 import org.mlm4j.tensor.Blocks;
 import org.mlm4j.tensor.GgmlType;
 import org.mlm4j.tensor.HalfFloats;
@@ -31,12 +29,6 @@ import org.mlm4j.tensor.LittleEndian;
 final class WeightPanels {
     private static final int L = I.length();
     private static final int BL = B_TO_I.length();
-    private static final VectorSpecies<Integer> FOUR_INTS = IntVector.SPECIES_128;
-    /** Two-input shuffles of a 4x4 transposition: lanes 4-7 are the second vector's 0-3. */
-    private static final VectorShuffle<Integer> PAIRS_LOW = VectorShuffle.fromValues(FOUR_INTS, 0, 4, 1, 5);
-    private static final VectorShuffle<Integer> PAIRS_HIGH = VectorShuffle.fromValues(FOUR_INTS, 2, 6, 3, 7);
-    private static final VectorShuffle<Integer> HALVES_LOW = VectorShuffle.fromValues(FOUR_INTS, 0, 1, 4, 5);
-    private static final VectorShuffle<Integer> HALVES_HIGH = VectorShuffle.fromValues(FOUR_INTS, 2, 3, 6, 7);
 
 
     private WeightPanels() {
@@ -182,40 +174,21 @@ final class WeightPanels {
     }
 
     /**
-     * The {@code ints} ints (a multiple of 4) at {@code from} of each of the {@code n} rows
+     * The {@code ints} ints (an even number) at {@code from} of each of the {@code n} rows
      * ({@code rowBytes} apart), the rows side by side: int j of row t at
-     * {@code words[into + j·width + t]}. Four rows at a time, as 4x4 transpositions of 128-bit
-     * vectors (two rounds of two-input shuffles; 128 bits, so at every width): 64 rows of 32 bytes
-     * in 130-156 ns against 260-290 reading 8 bytes of a row at a time (bench/README.md, tenth
-     * session).
+     * {@code words[into + j·width + t]}; read 8 bytes at a time, all rows before the next 8. 4x4
+     * transpositions of 128-bit vectors, four rows at a time, took half the time with the weights in
+     * L3 (64 rows of 32 bytes: 130-156 against 260-290 ns) but lost in a model, whose weights come
+     * from memory: Q8_0 pp64 29.2-30.6 against 30.7-31.2 tok/s, Q4_0 41.0-41.5 against 42.4-43.3
+     * (bench/README.md, tenth session).
      */
     static void sideBySide(MemorySegment w, long from, long rowBytes, int n, int ints, int[] words, int into,
                            int width) {
-        int t = 0;
-        for (; t + 4 <= n; t += 4) {
-            long o = from + t * rowBytes;
-            for (int j = 0; j < ints; j += 4) {
-                IntVector r0 = IntVector.fromMemorySegment(FOUR_INTS, w, o + 4 * j, ByteOrder.LITTLE_ENDIAN);
-                IntVector r1 = IntVector.fromMemorySegment(FOUR_INTS, w, o + rowBytes + 4 * j, ByteOrder.LITTLE_ENDIAN);
-                IntVector r2 = IntVector.fromMemorySegment(FOUR_INTS, w, o + 2 * rowBytes + 4 * j,
-                        ByteOrder.LITTLE_ENDIAN);
-                IntVector r3 = IntVector.fromMemorySegment(FOUR_INTS, w, o + 3 * rowBytes + 4 * j,
-                        ByteOrder.LITTLE_ENDIAN);
-                // (r0[0] r1[0] r0[1] r1[1]), (r0[2] r1[2] r0[3] r1[3]), the same of r2 and r3
-                IntVector low01 = r0.rearrange(PAIRS_LOW, r1);
-                IntVector high01 = r0.rearrange(PAIRS_HIGH, r1);
-                IntVector low23 = r2.rearrange(PAIRS_LOW, r3);
-                IntVector high23 = r2.rearrange(PAIRS_HIGH, r3);
-                int at = into + j * width + t;
-                low01.rearrange(HALVES_LOW, low23).intoArray(words, at);
-                low01.rearrange(HALVES_HIGH, low23).intoArray(words, at + width);
-                high01.rearrange(HALVES_LOW, high23).intoArray(words, at + 2 * width);
-                high01.rearrange(HALVES_HIGH, high23).intoArray(words, at + 3 * width);
-            }
-        }
-        for (; t < n; t++) {
-            for (int j = 0; j < ints; j++) {
-                words[into + j * width + t] = w.get(LittleEndian.INT, from + t * rowBytes + 4 * j);
+        for (int j = 0; j < ints; j += 2) {
+            for (int t = 0; t < n; t++) {
+                long pair = w.get(LittleEndian.LONG, from + 4 * j + t * rowBytes);
+                words[into + j * width + t] = (int) pair;
+                words[into + (j + 1) * width + t] = (int) (pair >>> 32);
             }
         }
     }
