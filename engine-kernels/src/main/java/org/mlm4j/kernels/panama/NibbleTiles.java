@@ -187,8 +187,9 @@ final class NibbleTiles {
     /**
      * {@code acc[ao + c·WIDTH + t] += Σ_blocks dw·dx·Σ_{k in block} q[t][k]·x[c][k]} over the
      * {@code kc} columns of the panel: per block 32 steps of 4 weight vectors times 6 broadcast
-     * activations into 24 exact 16-bit sums, then {@link #addScaled}. {@code x} from {@code xo}
-     * and {@code dx} from {@code dxo} as {@link #interleave} lays them out; {@code sums} is scratch of
+     * activations into 24 exact 16-bit sums, then {@link #addScaled} (with {@code offsets}, Q4_K:
+     * {@link #addScaledWithOffsets}). {@code x} from {@code xo}, {@code dx} and {@code sx} from
+     * {@code dxo} as {@link #interleave} lays them out; {@code sums} is scratch of
      * {@code HEIGHT·WIDTH} shorts.
      */
     static void tile(MemorySegment panel, int kc, short[] x, int xo, float[] dx, float[] sx, int dxo,
@@ -265,10 +266,12 @@ final class NibbleTiles {
             a51.intoArray(sums, 5 * WIDTH + n);
             a52.intoArray(sums, 5 * WIDTH + 2 * n);
             a53.intoArray(sums, 5 * WIDTH + 3 * n);
+            int so = j0 / 32 * WIDTH;
+            int blockDx = dxo + HEIGHT * (j0 / 32);
             if (offsets == null) {
-                addScaled(sums, scales, j0 / 32 * WIDTH, dx, dxo + HEIGHT * (j0 / 32), acc, ao);
+                addScaled(sums, scales, so, dx, blockDx, acc, ao);
             } else {
-                addScaledWithOffsets(sums, scales, offsets, j0 / 32 * WIDTH, dx, sx, dxo + HEIGHT * (j0 / 32), acc, ao);
+                addScaledWithOffsets(sums, scales, offsets, so, dx, sx, blockDx, acc, ao);
             }
         }
     }
