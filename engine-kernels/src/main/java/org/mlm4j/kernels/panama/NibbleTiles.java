@@ -103,7 +103,7 @@ final class NibbleTiles {
      * Columns {@code [k0, k0 + kc)} (whole 128-column halves of super-blocks for Q4_K) of the
      * {@code n ≤ WIDTH} rows at byte {@code at + t·rowBytes}: quants minus 8 into {@code panel},
      * scales into {@code scales}, Q4_K's offsets into {@code offsets}; rows from {@code n} on get
-     * zero scales and offsets. A first pass puts the rows' quant bytes side by side ({@code words},
+     * zero scales and offsets. A scalar pass puts the rows' quant bytes side by side ({@code words},
      * {@code WIDTH·kc/8} ints, {@link WeightPanels#sideBySide}), then a vector of rows at a time, one
      * int of 4 bytes gives 8 columns.
      */

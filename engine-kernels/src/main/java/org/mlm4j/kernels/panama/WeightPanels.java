@@ -81,13 +81,13 @@ final class WeightPanels {
      * {@code at + t·rowBytes} to float {@code (k − k0)·OUTER_ROWS + t} of {@code panel}; the tile's
      * rows from {@code n} on become zeros. Q4_K's and Q5_K's offsets {@code −dmin·min} go to
      * {@code mins[mo + t·groups + k/32]}.
-     * A first pass puts the rows side by side, per 32 columns their scale
+     * A scalar pass puts the rows side by side, per 32 columns their scale
      * ({@code scales[(k − k0)/32·OUTER_ROWS + t]}) and per block (Q4_K, Q5_K: per 64 columns, whose
      * low and high nibbles share 32 bytes; Q5_K then the block's 32 bytes of fifth bits) the quant
      * bytes as ints ({@link #sideBySide}: int {@code j} at {@code words[(i·ints + j)·OUTER_ROWS + t]});
-     * the vector pass then decodes a vector of rows at
-     * once, one int vector giving 4 columns (8 for the two nibbles of Q4_0 / Q4_K / Q5_K) with shifts
-     * and masks. No transpose of floats, no byte widening.
+     * the vector pass then decodes a vector of rows at once, one int vector giving 4 columns (8 for
+     * the two nibbles of Q4_0 / Q4_K / Q5_K) with shifts and masks. No transpose of floats, no byte
+     * widening.
      * {@code words} holds {@code OUTER_ROWS·kc/4} ints, {@code scales} {@code OUTER_ROWS·kc/16}
      * floats. Q6_K: {@link #q6_KTransposed}.
      */
