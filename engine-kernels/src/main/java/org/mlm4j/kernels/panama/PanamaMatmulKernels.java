@@ -434,8 +434,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
             int tiles = (r1 - r0 + width - 1) / width;
-            float[] acc = s.acc(tiles * tileAcc);
-            Arrays.fill(acc, 0, tiles * tileAcc, 0f);
+            float[] acc = s.zeroedAcc(tiles * tileAcc);
             if (direct) {
                 decodedSlices(type, data, rowBytes, r0, r1, cols, xi, rowGroups, acc, tileAcc, sumBlock, s);
             } else {
@@ -455,12 +454,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
                 multiplySlices(offsetPanel, groups * width, 0, groups, groups, sumsInterleaved, rowGroups, acc, tileAcc,
                         tiles, MatmulTiles.SUM_BLOCK);
             }
-            for (int q = 0; q < tiles; q++) {
-                int r = r0 + q * width;
-                for (int b = 0; b < batch; b++) {
-                    System.arraycopy(acc, q * tileAcc + b * width, y, yOffset + b * rows + r, Math.min(width, r1 - r));
-                }
-            }
+            storeTiles(acc, tileAcc, width, r0, r1, batch, y, yOffset, rows);
         });
     }
 
@@ -490,8 +484,7 @@ final class PanamaMatmulKernels implements MatmulKernels {
         Parallel.forRange(rows, grain, (r0, r1) -> {
             Scratch s = Scratch.get();
             int tiles = (r1 - r0 + width - 1) / width;
-            float[] acc = s.acc(tiles * tileAcc);
-            Arrays.fill(acc, 0, tiles * tileAcc, 0f);
+            float[] acc = s.zeroedAcc(tiles * tileAcc);
             MemorySegment panel = s.tiles(width * kBlock / 2);
             float[] scales = s.scales(width * kBlock / 32);
             float[] rowOffsets = offsets ? s.mins(width * kBlock / 32) : null;
@@ -508,13 +501,22 @@ final class PanamaMatmulKernels implements MatmulKernels {
                     }
                 }
             }
-            for (int q = 0; q < tiles; q++) {
-                int r = r0 + q * width;
-                for (int b = 0; b < batch; b++) {
-                    System.arraycopy(acc, q * tileAcc + b * width, y, yOffset + b * rows + r, Math.min(width, r1 - r));
-                }
-            }
+            storeTiles(acc, tileAcc, width, r0, r1, batch, y, yOffset, rows);
         });
+    }
+
+    /**
+     * The outputs of rows {@code [r0, r1)} from the outer-product tiles' partial sums: tile q's
+     * ({@code width} rows from {@code r0 + q·width}, {@code tileAcc} floats at {@code q·tileAcc})
+     * row b at {@code b·width}, to {@code y[yOffset + b·rows + r]}; rows past {@code r1} are dropped.
+     */
+    private static void storeTiles(float[] acc, int tileAcc, int width, int r0, int r1, int batch, float[] y,
+                                   int yOffset, int rows) {
+        for (int r = r0, q = 0; r < r1; r += width, q++) {
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(acc, q * tileAcc + b * width, y, yOffset + b * rows + r, Math.min(width, r1 - r));
+            }
+        }
     }
 
     /**
@@ -667,6 +669,13 @@ final class PanamaMatmulKernels implements MatmulKernels {
 
         float[] acc(int n) {
             return acc = atLeast(acc, n);
+        }
+
+        /** {@link #acc} with its first {@code n} floats zero: partial sums about to be accumulated. */
+        float[] zeroedAcc(int n) {
+            float[] a = acc(n);
+            Arrays.fill(a, 0, n, 0f);
+            return a;
         }
 
         float[] mins(int n) {
